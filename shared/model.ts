@@ -1,0 +1,60 @@
+/**
+ * The domain vocabulary shared by every stage of the flow:
+ * provider client → pure diff → store → publisher.
+ *
+ * Pure types only: no AWS SDK, no I/O.
+ */
+
+/** One recipient row of a `bulk-status` reply, validated and normalised by the client. */
+export interface RecipientReport {
+  /** Address exactly as the provider wrote it (never rewritten). */
+  readonly email: string;
+  /** Provider's per-recipient token ('' when the provider sent none). */
+  readonly token: string;
+  /** Raw provider status string, untouched (unknown values pass through). */
+  readonly status: string;
+  /** Cost in account credits, or null when missing or not a number. */
+  readonly cost: number | null;
+  /** True when the provider says the recipient is on the unsubscribe list. */
+  readonly stopMail: boolean;
+  /**
+   * Status time as ISO 8601, converted from the provider's `date` (Unix seconds,
+   * sent as a string). Null when missing or not a valid date.
+   */
+  readonly statusAt: string | null;
+}
+
+/** A successful `bulk-status` reply, whatever its wire format (JSON or XML). */
+export interface BulkStatus {
+  readonly messageId: string;
+  readonly recipients: readonly RecipientReport[];
+}
+
+/** User metadata attached when tracking a message; echoed in every event. */
+export type Metadata = Readonly<Record<string, string>>;
+
+/**
+ * What the store remembers about one recipient: its last committed state and
+ * where its event chain stands.
+ */
+export interface RecipientState {
+  readonly email: string;
+  readonly token: string;
+  readonly status: string;
+  readonly stopMail: boolean;
+  readonly cost: number | null;
+  /** ISO 8601 status time of the last change. */
+  readonly statusAt: string;
+  /** Sequence number of the last event of this recipient (1 for the first). */
+  readonly sequence: number;
+  /** eventId of the last event of this recipient. */
+  readonly lastEventId: string;
+}
+
+/**
+ * Identity of a recipient within a message. The provider gives no documented
+ * key; email plus token distinguishes two rows with the same address.
+ */
+export function recipientKey(r: { readonly email: string; readonly token: string }): string {
+  return `${r.email}\u0000${r.token}`;
+}

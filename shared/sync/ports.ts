@@ -1,0 +1,87 @@
+/**
+ * What the sync use case needs from the outside world. The DynamoDB store
+ * (`shared/store/`) and the EventBridge publisher (`shared/publisher/`) implement
+ * these; tests may pass in-process fakes that honour the same contracts.
+ */
+import type { CatalogEvent } from '../catalog/events.ts';
+import type { BulkStatus, Metadata, RecipientState } from '../model.ts';
+
+/** A tracked message as stored. */
+export interface TrackedMessage {
+  readonly messageId: string;
+  readonly metadata: Metadata;
+  /** ISO 8601. */
+  readonly trackedAt: string;
+  /** ISO 8601: when the message should next be polled. */
+  readonly nextPollAt: string;
+  /** ISO 8601 of the last poll, null before the first. */
+  readonly lastPolledAt: string | null;
+  readonly active: boolean;
+}
+
+/**
+ * A message loaded from the store: its recipients' committed states and the
+ * events that were committed but not yet confirmed as published (the outbox).
+ * `version` is opaque to callers and is handed back on commit (optimistic
+ * concurrency).
+ */
+export interface LoadedMessage {
+  readonly message: TrackedMessage;
+  /** Keyed by `recipientKey()`. */
+  readonly recipients: ReadonlyMap<string, RecipientState>;
+  /** Committed, not yet published events, in commit order. */
+  readonly outbox: readonly CatalogEvent[];
+  readonly version: unknown;
+}
+
+export interface CommitInput {
+  /** New states of the recipients that changed (keyed by `recipientKey()`). */
+  readonly changed: ReadonlyMap<string, RecipientState>;
+  /** The events describing those changes, in order; they join the outbox atomically. */
+  readonly events: readonly CatalogEvent[];
+  /** ISO 8601 time of the poll these changes come from. */
+  readonly observedAt: string;
+}
+
+export interface TrackResult {
+  readonly created: boolean;
+  readonly message: TrackedMessage;
+}
+
+export interface StatusStore {
+  /** Starts tracking; tracking an already tracked id changes nothing and returns created=false. */
+  track(messageId: string, metadata: Metadata, now: Date): Promise<TrackResult>;
+  /** Active messages whose nextPollAt <= now (all active ones when `force`), oldest due first. */
+  listDue(now: Date, options?: { force?: boolean; limit?: number }): Promise<TrackedMessage[]>;
+  /** The message with its recipients and outbox; null when not tracked. */
+  load(messageId: string): Promise<LoadedMessage | null>;
+  /**
+   * Atomically (per storage unit) records new recipient states together with their
+   * events in the outbox. Conditional on `loaded.version`: throws
+   * `ConcurrentUpdateError` when another poller committed first; nothing of this
+   * commit is then visible. Returns the message as it now stands.
+   */
+  commit(loaded: LoadedMessage, input: CommitInput): Promise<LoadedMessage>;
+  /** Writes one audit record per event (idempotent: same eventId, same record). */
+  writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void>;
+  /** Removes these events from the outbox once the bus has accepted them. */
+  markPublished(loaded: LoadedMessage, eventIds: readonly string[]): Promise<LoadedMessage>;
+  /** Records that a poll happened and when the next one is due. */
+  recordPoll(messageId: string, polledAt: Date, nextPollAt: Date): Promise<void>;
+}
+
+export interface PublishResult {
+  /** eventIds the bus accepted. */
+  readonly accepted: readonly string[];
+  /** Events still refused after retries, with the bus's reason. */
+  readonly failed: readonly { readonly eventId: string; readonly errorCode: string; readonly errorMessage: string }[];
+}
+
+export interface EventPublisher {
+  /** Puts catalog events on the bus; never throws for per-entry failures, reports them. */
+  publish(events: readonly CatalogEvent[]): Promise<PublishResult>;
+}
+
+export interface StatusProvider {
+  bulkStatus(messageId: string, options?: { signal?: AbortSignal }): Promise<BulkStatus>;
+}
