@@ -74,7 +74,11 @@ export interface PublishResult {
   /** eventIds the bus accepted. */
   readonly accepted: readonly string[];
   /** Events still refused after retries, with the bus's reason. */
-  readonly failed: readonly { readonly eventId: string; readonly errorCode: string; readonly errorMessage: string }[];
+  readonly failed: readonly {
+    readonly eventId: string;
+    readonly errorCode: string;
+    readonly errorMessage: string;
+  }[];
 }
 
 export interface EventPublisher {

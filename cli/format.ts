@@ -1,0 +1,24 @@
+/** One readable line per event and per cycle, for the CLI and `npm start`. */
+import type { CatalogEvent } from '../shared/catalog/events.ts';
+import type { CycleSummary } from '../shared/sync/sync-cycle.ts';
+
+export function formatEventLine(event: CatalogEvent): string {
+  const d = event.detail;
+  const change = d.previousStatus === null ? d.status : `${d.previousStatus} → ${d.status}`;
+  return `${d.statusAt}  ${event.detailType.padEnd(22)} ${d.messageId}  ${d.email}  ${change}  #${d.sequence}  ${d.eventId}`;
+}
+
+export function formatSummaryLine(s: CycleSummary): string {
+  const errors = Object.entries(s.errors)
+    .map(([kind, n]) => `${kind}=${n}`)
+    .join(' ');
+  return (
+    `cycle: ${s.messagesPolled}/${s.messagesDue} message(s) polled, ${s.changes} change(s), ` +
+    `${s.eventsPublished + s.eventsRecovered} event(s) published` +
+    (s.eventsPending ? `, ${s.eventsPending} pending` : '') +
+    (s.skipped ? `, ${s.skipped} skipped` : '') +
+    (errors ? `, errors: ${errors}` : '') +
+    (s.stoppedBy ? `, stopped by ${s.stoppedBy}` : '') +
+    ` in ${s.durationMs} ms`
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * `status-sync`: the command-line face of the engine, for local use and for a
+ * deployed stack (point it at the table and bus by name). Command names and
+ * flags are a contract: scripts depend on them.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRuntime, type Runtime } from '../functions/runtime.ts';
+import { loadConfig } from '../shared/config.ts';
+import { errorMessage } from '../shared/sync/error-kind.ts';
+import { runCycle } from '../shared/sync/sync-cycle.ts';
+import type { MessageOutcome } from '../shared/sync/sync-message.ts';
+import { formatEventLine, formatSummaryLine } from './format.ts';
+
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** A failure the user can fix; printed without a stack, exit code 2. */
+class UsageFailure extends Error {}
+
+function parseMeta(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageFailure(`--meta expects key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function buildProgram(io: CliIo, runtime: () => Runtime): Command {
+  const program = new Command('status-sync')
+    .description('Turns MailPartner delivery statuses into EventBridge events.')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('init')
+    .description('Create the DynamoDB table if it does not exist (local use).')
+    .action(async () => {
+      const rt = runtime();
+      await rt.store.createTable();
+      io.stdout(`Table ${rt.config.tableName} is ready.\n`);
+    });
+
+  program
+    .command('track')
+    .description('Start tracking a MailPartner message; tracking it twice is harmless.')
+    .argument('<messageId>', 'the messageId MailPartner returned from /v1/send')
+    .option('--meta <key=value>', 'metadata echoed in every event (repeatable)', parseMeta, {})
+    .action(async (messageId: string, opts: { meta: Record<string, string> }) => {
+      const rt = runtime();
+      const result = await rt.store.track(messageId, opts.meta, new Date());
+      io.stdout(
+        result.created
+          ? `Tracking ${messageId}${describeMeta(opts.meta)}.\n`
+          : `${messageId} is already tracked (since ${result.message.trackedAt}); nothing changed.\n`,
+      );
+    });
+
+  program
+    .command('poll')
+    .description('Run one sync cycle over the due messages.')
+    .option('--force', 'treat every active tracked message as due', false)
+    .option('--json', 'print the cycle summary as JSON', false)
+    .action(async (opts: { force: boolean; json: boolean }) => {
+      const rt = runtime();
+      const summary = await runCycle(rt.syncDeps(), {
+        force: opts.force,
+        concurrency: rt.config.concurrency,
+        onOutcome: (o) => {
+          if (!opts.json) io.stdout(describeOutcome(o));
+        },
+      });
+      if (opts.json) {
+        const { outcomes: _outcomes, ...rest } = summary;
+        io.stdout(`${JSON.stringify(rest, null, 2)}\n`);
+      } else io.stdout(`${formatSummaryLine(summary)}\n`);
+      if (summary.stoppedBy === 'configuration') {
+        const first = summary.outcomes.find(
+          (o) => o.kind === 'error' && o.errorKind === 'configuration',
+        );
+        throw new UsageFailure(
+          first?.kind === 'error' ? first.message : 'configuration error: cycle stopped',
+        );
+      }
+    });
+
+  program
+    .command('status')
+    .description('Show the current state of each recipient of a message.')
+    .argument('<messageId>')
+    .option('--json', 'print JSON', false)
+    .action(async (messageId: string, opts: { json: boolean }) => {
+      const loaded = await runtime().store.load(messageId);
+      if (!loaded) throw new UsageFailure(`${messageId} is not tracked: run status-sync track`);
+      const recipients = [...loaded.recipients.values()]
+        .sort((a, b) => a.email.localeCompare(b.email) || a.token.localeCompare(b.token))
+        .map((r) => ({
+          email: r.email,
+          status: r.status,
+          stopMail: r.stopMail,
+          statusAt: r.statusAt,
+          sequence: r.sequence,
+        }));
+      if (opts.json) {
+        io.stdout(`${JSON.stringify({ messageId, recipients }, null, 2)}\n`);
+        return;
+      }
+      const m = loaded.message;
+      io.stdout(
+        `${messageId}: ${m.active ? 'active' : 'inactive'}, tracked ${m.trackedAt}, ` +
+          `last polled ${m.lastPolledAt ?? 'never'}, ${recipients.length} recipient(s)\n`,
+      );
+      for (const r of recipients) {
+        io.stdout(
+          `  ${r.email}  ${r.status}${r.stopMail ? ' (unsubscribed)' : ''}  at ${r.statusAt}  #${r.sequence}\n`,
+        );
+      }
+    });
+
+  program.addOption(new Option('--verbose', 'print stack traces on errors').hideHelp());
+  return program;
+}
+
+function describeMeta(meta: Record<string, string>): string {
+  const keys = Object.keys(meta);
+  return keys.length === 0 ? '' : ` with metadata ${JSON.stringify(meta)}`;
+}
+
+function describeOutcome(o: MessageOutcome): string {
+  if (o.kind === 'changed') return o.events.map((e) => `${formatEventLine(e)}\n`).join('');
+  if (o.kind === 'error') return `! ${o.messageId}: ${o.errorKind}: ${o.message}\n`;
+  return '';
+}
+
+/**
+ * Runs the CLI; resolves to the exit code. Anything printed passes through a
+ * final scrub of the API key, in case some library put it in a message.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const key = io.env.MAILPARTNER_API_KEY?.trim();
+  const scrub = (t: string) => (key ? t.split(key).join('***') : t);
+  const safe: CliIo = {
+    env: io.env,
+    stdout: (t) => io.stdout(scrub(t)),
+    stderr: (t) => io.stderr(scrub(t)),
+  };
+  const holder: { rt: Runtime | null } = { rt: null };
+  const runtime = () => {
+    holder.rt ??= createRuntime(loadConfig(io.env));
+    return holder.rt;
+  };
+  try {
+    await buildProgram(safe, runtime).parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    safe.stderr(
+      `status-sync: ${error instanceof UsageFailure ? error.message : errorMessage(error)}\n`,
+    );
+    return 2;
+  } finally {
+    holder.rt?.close();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The scheduled poller: one sync cycle per invocation. Thin by design: it reads
+ * configuration, composes the engine and reports the cycle as logs and metrics.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { loadConfig } from '../shared/config.ts';
+import { type CycleSummary, runCycle } from '../shared/sync/sync-cycle.ts';
+import type { SyncDeps } from '../shared/sync/sync-message.ts';
+import { createRuntime } from './runtime.ts';
+
+/** Stop starting new messages this long before Lambda's deadline. */
+export const DEADLINE_MARGIN_MS = 20_000;
+
+export interface PollerDeps {
+  readonly syncDeps: () => SyncDeps;
+  readonly concurrency: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export function createHandler(deps: PollerDeps) {
+  const poll = async (
+    _event: unknown,
+    context: Context,
+  ): Promise<Omit<CycleSummary, 'outcomes'>> => {
+    const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
+    const { outcomes, ...summary } = await runCycle(deps.syncDeps(), {
+      concurrency: deps.concurrency,
+      deadline,
+      onOutcome: (o) => {
+        if (o.kind === 'error') {
+          deps.logger.warn('message sync failed', {
+            messageId: o.messageId,
+            errorKind: o.errorKind,
+            reason: o.message,
+          });
+        }
+      },
+    });
+    recordMetrics(deps.metrics, summary);
+    deps.logger.info('cycle summary', { summary });
+    if (summary.stoppedBy === 'configuration') {
+      deps.logger.error('cycle stopped by a configuration error', { errors: summary.errors });
+    }
+    return summary;
+  };
+  return middy(poll).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+}
+
+function recordMetrics(metrics: Metrics, s: Omit<CycleSummary, 'outcomes'>): void {
+  metrics.addMetric('MessagesPolled', MetricUnit.Count, s.messagesPolled);
+  metrics.addMetric('StatusChanges', MetricUnit.Count, s.changes);
+  metrics.addMetric('EventsPublished', MetricUnit.Count, s.eventsPublished + s.eventsRecovered);
+  metrics.addMetric('EventsPending', MetricUnit.Count, s.eventsPending);
+  metrics.addMetric('MessagesSkipped', MetricUnit.Count, s.skipped);
+  for (const [kind, count] of Object.entries(s.errors)) {
+    const single = metrics.singleMetric();
+    single.addDimension('errorKind', kind);
+    single.addMetric('SyncErrors', MetricUnit.Count, count ?? 0);
+  }
+}
+
+function defaultDeps(): PollerDeps {
+  const logger = new Logger({ serviceName: 'mailpartner-status-sync' });
+  const metrics = new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'poller' });
+  const config = loadConfig(process.env);
+  const runtime = createRuntime(config);
+  return {
+    syncDeps: () => runtime.syncDeps({ log: logger }),
+    concurrency: config.concurrency,
+    logger,
+    metrics,
+  };
+}
+
+export const handler = createHandler(defaultDeps());

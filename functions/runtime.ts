@@ -1,0 +1,88 @@
+/**
+ * Builds the real adapters from configuration: one place where SDK clients are
+ * created, shared by the Lambda functions and the CLI. Endpoints come from the
+ * SDK's standard variables (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_EVENTBRIDGE`),
+ * which is how the same code talks to local servers.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Config } from '../shared/config.ts';
+import { createMailPartnerClient } from '../shared/mailpartner/client.ts';
+import { ProviderConfigurationError } from '../shared/mailpartner/errors.ts';
+import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
+import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
+import type { StatusProvider } from '../shared/sync/ports.ts';
+import { fixedSchedule } from '../shared/sync/schedule.ts';
+import type { SyncDeps, SyncLogger } from '../shared/sync/sync-message.ts';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly store: DynamoStatusStore;
+  readonly publisher: EventBridgePublisher;
+  readonly dynamo: DynamoDBClient;
+  readonly eventBridge: EventBridgeClient;
+  /** Sync collaborators; the provider asks for the API key only when first used. */
+  syncDeps(options?: { log?: SyncLogger; clock?: () => Date }): SyncDeps;
+  close(): void;
+}
+
+/**
+ * The provider needs the API key only when a poll happens, so `track` and
+ * `status` work without one. A missing key is the provider's code 1 in spirit:
+ * a configuration error, reported before any request is sent.
+ */
+function lazyProvider(config: Config, apiKey: () => Promise<string | null>): StatusProvider {
+  let client: ReturnType<typeof createMailPartnerClient> | null = null;
+  return {
+    async bulkStatus(messageId, options) {
+      if (!client) {
+        const key = await apiKey();
+        if (!key) {
+          throw new ProviderConfigurationError(
+            'MAILPARTNER_API_KEY is not set: set it to your MailPartner API key',
+            { providerCode: 1 },
+          );
+        }
+        client = createMailPartnerClient({
+          apiKey: key,
+          baseUrl: config.baseUrl,
+          format: config.format,
+        });
+      }
+      return client.bulkStatus(messageId, options);
+    },
+  };
+}
+
+export function createRuntime(
+  config: Config,
+  options: { apiKey?: () => Promise<string | null> } = {},
+): Runtime {
+  const dynamo = new DynamoDBClient({ region: config.region });
+  const eventBridge = new EventBridgeClient({ region: config.region });
+  const store = new DynamoStatusStore({ client: dynamo, tableName: config.tableName });
+  const publisher = new EventBridgePublisher({
+    client: eventBridge,
+    eventBusName: config.eventBusName,
+  });
+  const provider = lazyProvider(config, options.apiKey ?? (async () => config.apiKey()));
+  return {
+    config,
+    store,
+    publisher,
+    dynamo,
+    eventBridge,
+    syncDeps: ({ log, clock } = {}) => ({
+      provider,
+      store,
+      publisher,
+      clock: clock ?? (() => new Date()),
+      nextPollAt: fixedSchedule({ intervalMs: config.pollIntervalMs }),
+      ...(log ? { log } : {}),
+    }),
+    close() {
+      dynamo.destroy();
+      eventBridge.destroy();
+    },
+  };
+}

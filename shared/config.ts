@@ -1,0 +1,58 @@
+/**
+ * Configuration from the environment, validated once, with errors that name the
+ * variable to set. The API key is kept out of `toString`/JSON so it cannot leak
+ * through a log of the config object.
+ */
+import { z } from 'zod';
+
+import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
+
+export { DEFAULT_BASE_URL };
+
+const envSchema = z.object({
+  MAILPARTNER_API_KEY: z.string().optional(),
+  MAILPARTNER_BASE_URL: z.url().default(DEFAULT_BASE_URL),
+  MAILPARTNER_FORMAT: z.enum(['json', 'xml']).default('json'),
+  TABLE_NAME: z.string().min(3).max(255).default('mailpartner-status-sync'),
+  EVENT_BUS_NAME: z.string().min(1).max(256).default('default'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+});
+
+export interface Config {
+  readonly baseUrl: string;
+  readonly format: 'json' | 'xml';
+  readonly tableName: string;
+  readonly eventBusName: string;
+  readonly region: string;
+  readonly pollIntervalMs: number;
+  readonly concurrency: number;
+  /** The API key, or null when not configured. Never log it. */
+  apiKey(): string | null;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads the configuration; throws `ConfigError` naming each bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const key = e.MAILPARTNER_API_KEY?.trim() || null;
+  return {
+    baseUrl: e.MAILPARTNER_BASE_URL,
+    format: e.MAILPARTNER_FORMAT,
+    tableName: e.TABLE_NAME,
+    eventBusName: e.EVENT_BUS_NAME,
+    region: e.AWS_REGION,
+    pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
+    concurrency: e.POLL_CONCURRENCY,
+    apiKey: () => key,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * One sync cycle: every due message synced with bounded concurrency, so a slow or
+ * failing message delays no other, and no new work started once the deadline is
+ * near (a Lambda must return before it is killed).
+ */
+import pLimit from 'p-limit';
+import type { ErrorKind } from './error-kind.ts';
+import type { MessageOutcome, SyncDeps } from './sync-message.ts';
+import { syncMessage } from './sync-message.ts';
+
+export interface CycleOptions {
+  /** Treat every active message as due. */
+  readonly force?: boolean;
+  /** Messages synced at the same time (default 8). */
+  readonly concurrency?: number;
+  /** Epoch ms after which no new message is started (default: none). */
+  readonly deadline?: number;
+  /** At most this many messages per cycle (default: all due). */
+  readonly limit?: number;
+  /** Called as each message finishes (the CLI and `npm start` print from it). */
+  readonly onOutcome?: (outcome: MessageOutcome) => void;
+}
+
+export interface CycleSummary {
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly messagesDue: number;
+  readonly messagesPolled: number;
+  readonly unchanged: number;
+  readonly changed: number;
+  readonly changes: number;
+  readonly eventsPublished: number;
+  /** Events committed but not published this cycle; they stay in the outbox. */
+  readonly eventsPending: number;
+  /** Outbox events from earlier cycles published now. */
+  readonly eventsRecovered: number;
+  /** Not started: deadline reached, or stopped after a configuration error / 429. */
+  readonly skipped: number;
+  readonly errors: Readonly<Partial<Record<ErrorKind, number>>>;
+  /** Set when the whole cycle stopped early because every call would fail the same way. */
+  readonly stoppedBy: 'configuration' | 'rate-limited' | null;
+  readonly outcomes: readonly MessageOutcome[];
+}
+
+/**
+ * Runs one cycle. Never throws for per-message failures; they are counted in
+ * `errors` by kind. A configuration error (rejected API key, missing table or bus)
+ * or a 429 stops new work at once: every other call would fail the same way, and
+ * hammering the provider makes it worse.
+ */
+export async function runCycle(deps: SyncDeps, options: CycleOptions = {}): Promise<CycleSummary> {
+  const started = deps.clock();
+  const due = await deps.store.listDue(started, {
+    force: options.force ?? false,
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  });
+  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  const stop = new AbortController();
+  let stoppedBy: CycleSummary['stoppedBy'] = null;
+  let skipped = 0;
+  const outcomes: MessageOutcome[] = [];
+
+  await Promise.all(
+    due.map((message) =>
+      limit(async () => {
+        const pastDeadline =
+          options.deadline !== undefined && deps.clock().getTime() >= options.deadline;
+        if (pastDeadline || stop.signal.aborted) {
+          skipped += 1;
+          return;
+        }
+        const outcome = await syncMessage(deps, message.messageId, { signal: stop.signal });
+        if (outcome.kind === 'error' && stop.signal.aborted && !isStopCause(outcome.errorKind)) {
+          // Aborted because another message hit a stop condition: not this message's fault.
+          skipped += 1;
+          return;
+        }
+        outcomes.push(outcome);
+        options.onOutcome?.(outcome);
+        if (outcome.kind === 'error' && isStopCause(outcome.errorKind) && !stoppedBy) {
+          stoppedBy = outcome.errorKind as 'configuration' | 'rate-limited';
+          stop.abort();
+        }
+      }),
+    ),
+  );
+
+  return summarise(started, deps.clock(), due.length, outcomes, skipped, stoppedBy);
+}
+
+function isStopCause(kind: ErrorKind): boolean {
+  return kind === 'configuration' || kind === 'rate-limited';
+}
+
+function summarise(
+  started: Date,
+  ended: Date,
+  messagesDue: number,
+  outcomes: readonly MessageOutcome[],
+  skipped: number,
+  stoppedBy: CycleSummary['stoppedBy'],
+): CycleSummary {
+  const errors: Partial<Record<ErrorKind, number>> = {};
+  let unchanged = 0;
+  let changed = 0;
+  let changes = 0;
+  let eventsPublished = 0;
+  let eventsPending = 0;
+  let eventsRecovered = 0;
+  for (const o of outcomes) {
+    eventsRecovered += o.recovered;
+    if (o.kind === 'unchanged') unchanged += 1;
+    else if (o.kind === 'changed') {
+      changed += 1;
+      changes += o.changes;
+      eventsPublished += o.published;
+      eventsPending += o.pending;
+    } else errors[o.errorKind] = (errors[o.errorKind] ?? 0) + 1;
+  }
+  return {
+    startedAt: started.toISOString(),
+    durationMs: ended.getTime() - started.getTime(),
+    messagesDue,
+    messagesPolled: outcomes.length,
+    unchanged,
+    changed,
+    changes,
+    eventsPublished,
+    eventsPending,
+    eventsRecovered,
+    skipped,
+    errors,
+    stoppedBy,
+    outcomes,
+  };
+}
