@@ -1,0 +1,124 @@
+/**
+ * The MailPartner client's own errors. Every failure of `bulkStatus` is one of
+ * these (except a caller abort, which rejects with the caller's abort reason, as
+ * `fetch` does), so callers branch on `kind` or `instanceof`, never on messages.
+ *
+ * No message, `cause` or stack built here ever holds the API key: the client
+ * scrubs every cause before wrapping it (see `redact.ts`).
+ */
+
+/** What went wrong, in terms of what the caller should do about it. */
+export type ProviderErrorKind =
+  | 'configuration'
+  | 'not-found'
+  | 'rate-limited'
+  | 'transient'
+  | 'bad-request';
+
+/** Fields every MailPartner error carries besides its message. */
+export interface MailPartnerErrorDetails {
+  readonly kind: ProviderErrorKind;
+  /** See {@link MailPartnerError.retryable}. */
+  readonly retryable: boolean;
+  readonly providerCode?: number | undefined;
+  readonly httpStatus?: number | undefined;
+  readonly cause?: unknown;
+}
+
+/** Details a subclass lets its callers set (the subclass fixes `kind` and `retryable`). */
+export type MailPartnerErrorOptions = Omit<MailPartnerErrorDetails, 'kind' | 'retryable'>;
+
+/** Base class of every error the MailPartner client throws. */
+export class MailPartnerError extends Error {
+  override readonly name: string = 'MailPartnerError';
+  readonly kind: ProviderErrorKind;
+  /**
+   * True when the same request may succeed later with nobody changing anything
+   * (transient faults, rate limiting, a message whose report is not there yet).
+   * False when a human or a code fix is needed. The client itself only retries
+   * `kind === 'transient'`; the others are the caller's call.
+   */
+  readonly retryable: boolean;
+  /** The `code` of the provider's reply, when there was a readable one. */
+  readonly providerCode?: number;
+  /** HTTP status of the reply, when a reply arrived at all. */
+  readonly httpStatus?: number;
+
+  constructor(message: string, details: MailPartnerErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = details.kind;
+    this.retryable = details.retryable;
+    if (details.providerCode !== undefined) this.providerCode = details.providerCode;
+    if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
+  }
+}
+
+/**
+ * The provider rejected our credentials (code 1: key missing, code 10: key
+ * wrong), or the account cannot use the API. Permanent: never retried; someone
+ * must fix the configuration.
+ */
+export class ProviderConfigurationError extends MailPartnerError {
+  override readonly name = 'ProviderConfigurationError';
+
+  constructor(message: string, options: MailPartnerErrorOptions = {}) {
+    super(message, { ...options, kind: 'configuration', retryable: false });
+  }
+}
+
+/**
+ * The provider says our request is malformed (code 3: messageId missing). That
+ * is a bug on our side, so it is permanent and never retried.
+ */
+export class ProviderBadRequestError extends MailPartnerError {
+  override readonly name = 'ProviderBadRequestError';
+
+  constructor(message: string, options: MailPartnerErrorOptions = {}) {
+    super(message, { ...options, kind: 'bad-request', retryable: false });
+  }
+}
+
+/**
+ * The provider does not know this message (code 4). Not retried inside the
+ * client: right after sending it is usually transient, days later it is not,
+ * and only the caller knows how old the message is.
+ */
+export class MessageNotFoundError extends MailPartnerError {
+  override readonly name = 'MessageNotFoundError';
+  readonly messageId: string;
+
+  constructor(message: string, messageId: string, options: MailPartnerErrorOptions = {}) {
+    super(message, { ...options, kind: 'not-found', retryable: true });
+    this.messageId = messageId;
+  }
+}
+
+/**
+ * The provider asked us to slow down (HTTP 429 or code 429). Not retried inside
+ * the client: retrying at once would only make it worse; the caller backs off.
+ */
+export class RateLimitedError extends MailPartnerError {
+  override readonly name = 'RateLimitedError';
+  /** Delay the provider asked for (from `Retry-After`), when it gave one. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, options: MailPartnerErrorOptions & { retryAfterMs?: number } = {}) {
+    const { retryAfterMs, ...rest } = options;
+    super(message, { ...rest, kind: 'rate-limited', retryable: true });
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * Anything that is not a well-formed, understood reply: timeout, network error,
+ * HTTP 5xx, HTML or empty body, truncated JSON/XML, a reply that does not match
+ * the documented shape, an unknown code. The client retries these with bounded
+ * exponential backoff and throws the last one when the budget is spent.
+ */
+export class TransientProviderError extends MailPartnerError {
+  override readonly name = 'TransientProviderError';
+
+  constructor(message: string, options: MailPartnerErrorOptions = {}) {
+    super(message, { ...options, kind: 'transient', retryable: true });
+  }
+}
