@@ -1,0 +1,87 @@
+/**
+ * Audit records: one item per published (or about to be published) event,
+ * kept `auditRetentionDays` then expired by DynamoDB TTL.
+ */
+import { type CatalogEvent, type DetailType, parseCatalogEvent } from '../catalog/events.ts';
+import { recipientKey } from '../model.ts';
+import { type Item, readNumber, readString } from './attributes.ts';
+import { CorruptItemError, StoreError } from './errors.ts';
+import { auditSk, messagePk } from './keys.ts';
+import { TTL_ATTRIBUTE } from './table.ts';
+
+/** One audit record as `history` returns it. */
+export interface AuditRecord {
+  readonly eventId: string;
+  readonly detailType: DetailType;
+  /** The event as it was committed. */
+  readonly event: CatalogEvent;
+  readonly email: string;
+  readonly token: string;
+  readonly sequence: number;
+  /** ISO 8601. */
+  readonly statusAt: string;
+  /** ISO 8601. */
+  readonly observedAt: string;
+  /** Epoch seconds after which DynamoDB TTL may delete the record. */
+  readonly expiresAt: number;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The item of one event. Everything in it derives from the event (the expiry
+ * counts from the event's `observedAt`, not from the clock), so writing the
+ * same event twice writes the same item.
+ */
+export function auditItem(messageId: string, event: CatalogEvent, retentionDays: number): Item {
+  const d = event.detail;
+  if (d.messageId !== messageId) {
+    throw new StoreError(
+      `Audit event ${d.eventId} belongs to message ${d.messageId}, not to ${messageId}`,
+    );
+  }
+  const observedMs = Date.parse(d.observedAt);
+  if (Number.isNaN(observedMs)) {
+    throw new StoreError(`Audit event ${d.eventId} has an invalid observedAt "${d.observedAt}"`);
+  }
+  const expiresAt = Math.floor(observedMs / 1000) + Math.round(retentionDays * DAY_SECONDS);
+  return {
+    pk: { S: messagePk(messageId) },
+    sk: { S: auditSk(recipientKey(d), d.sequence, d.eventId) },
+    eventId: { S: d.eventId },
+    detailType: { S: event.detailType },
+    detail: { S: JSON.stringify(d) },
+    email: { S: d.email },
+    token: { S: d.token },
+    sequence: { N: String(d.sequence) },
+    statusAt: { S: d.statusAt },
+    observedAt: { S: d.observedAt },
+    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+  };
+}
+
+/** Reads an audit item back, validating the event against the catalog. */
+export function readAuditItem(item: Item): AuditRecord {
+  const where = `${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}`;
+  const detailType = readString(item, 'detailType', where);
+  let event: CatalogEvent;
+  try {
+    event = parseCatalogEvent(detailType, JSON.parse(readString(item, 'detail', where)));
+  } catch (error) {
+    if (error instanceof CorruptItemError) throw error;
+    throw new CorruptItemError(`Stored item ${where} is corrupt: its event is invalid`, {
+      cause: error,
+    });
+  }
+  return {
+    eventId: readString(item, 'eventId', where),
+    detailType: event.detailType,
+    event,
+    email: readString(item, 'email', where),
+    token: readString(item, 'token', where),
+    sequence: readNumber(item, 'sequence', where),
+    statusAt: readString(item, 'statusAt', where),
+    observedAt: readString(item, 'observedAt', where),
+    expiresAt: readNumber(item, TTL_ATTRIBUTE, where),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * What `track` accepts. The limits keep the message item (and the metadata
+ * echoed in every event) small.
+ */
+import type { Metadata } from '../model.ts';
+import { InvalidTrackRequestError } from './errors.ts';
+
+export const MAX_MESSAGE_ID_LENGTH = 256;
+export const MAX_METADATA_KEYS = 50;
+/** UTF-8 bytes of all keys and values together. */
+export const MAX_METADATA_BYTES = 4096;
+
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** @throws InvalidTrackRequestError naming what is wrong. */
+export function validateTrackRequest(messageId: unknown, metadata: unknown): void {
+  if (typeof messageId !== 'string' || messageId.trim() === '') {
+    throw new InvalidTrackRequestError('messageId must be a non-empty string');
+  }
+  if (messageId.length > MAX_MESSAGE_ID_LENGTH) {
+    throw new InvalidTrackRequestError(
+      `messageId is ${messageId.length} characters long; at most ${MAX_MESSAGE_ID_LENGTH} are allowed`,
+    );
+  }
+  if (CONTROL_CHARACTER.test(messageId)) {
+    throw new InvalidTrackRequestError(
+      'messageId must not contain control characters (newline, tab, NUL...)',
+    );
+  }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new InvalidTrackRequestError('metadata must be an object of string values');
+  }
+  const entries = Object.entries(metadata as Metadata);
+  if (entries.length > MAX_METADATA_KEYS) {
+    throw new InvalidTrackRequestError(
+      `metadata has ${entries.length} keys; at most ${MAX_METADATA_KEYS} are allowed`,
+    );
+  }
+  let bytes = 0;
+  for (const [key, value] of entries) {
+    if (key === '') throw new InvalidTrackRequestError('metadata keys must not be empty');
+    if (typeof value !== 'string') {
+      throw new InvalidTrackRequestError(
+        `metadata value of "${key}" must be a string, not ${value === null ? 'null' : typeof value}`,
+      );
+    }
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new InvalidTrackRequestError(
+      `metadata takes ${bytes} bytes (keys and values, UTF-8); at most ${MAX_METADATA_BYTES} are allowed`,
+    );
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * An in-process DynamoDB-API server (dynalite, in memory) on a loopback port,
+ * for integration tests and local runs. Free of test-framework imports so
+ * `local/` can start it too.
+ */
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+export interface DynamoServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** A new client bound to this server (each call: its own client and middleware stack). */
+  client(): DynamoDBClient;
+  /** Stops the server and destroys every client it handed out. */
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on 127.0.0.1, on a free port, with tables ACTIVE at once. */
+export async function startDynamoServer(): Promise<DynamoServer> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients: DynamoDBClient[] = [];
+
+  return {
+    endpoint,
+    client() {
+      const client = new DynamoDBClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.destroy();
+      // Keep-alive sockets would hold `close` open until they time out.
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
