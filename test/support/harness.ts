@@ -4,6 +4,7 @@
  * adapters production uses. Each test file starts its own.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
 import { type MailPartnerSimulator, startSimulator } from '../../local/simulator/server.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
@@ -12,7 +13,6 @@ import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
 import type { EventPublisher, StatusProvider, StatusStore } from '../../shared/sync/ports.ts';
 import { fixedSchedule } from '../../shared/sync/schedule.ts';
 import type { SyncDeps } from '../../shared/sync/sync-message.ts';
-import { type DynamoServer, startDynamoServer } from './dynamodb-server.ts';
 
 export const TEST_API_KEY = 'mp-test-KEY-7f3a9c1e5b';
 

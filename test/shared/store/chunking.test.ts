@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoServer, startDynamoServer } from '../../../local/dynamodb-server.ts';
 import { recipientKey } from '../../../shared/model.ts';
 import type { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
 import { ConcurrentUpdateError, ItemTooLargeError } from '../../../shared/store/errors.ts';
 import { CHUNK_RECIPIENTS } from '../../../shared/store/state-chunk.ts';
 import type { LoadedMessage } from '../../../shared/sync/ports.ts';
-import { type DynamoServer, startDynamoServer } from '../../support/dynamodb-server.ts';
 import { advanced, changesOf, freshStore, range, recipient, T0 } from './fixtures.ts';
 
 let server: DynamoServer;
@@ -221,7 +221,5 @@ describe('DynamoStatusStore state chunks', () => {
     console.info(
       `100k recipients: commit ${Math.round(commitMs)} ms, load ${Math.round(loadMs)} ms in ${requests.length} Query request(s)`,
     );
-    // About 3.5 s on an idle 2-core machine; the bound only catches an order-of-magnitude regression.
-    expect(commitMs + loadMs).toBeLessThan(30_000);
   });
 });

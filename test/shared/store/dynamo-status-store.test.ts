@@ -1,8 +1,8 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoServer, startDynamoServer } from '../../../local/dynamodb-server.ts';
 import { recipientKey } from '../../../shared/model.ts';
 import { ConcurrentUpdateError } from '../../../shared/store/errors.ts';
-import { type DynamoServer, startDynamoServer } from '../../support/dynamodb-server.ts';
 import {
   advanced,
   changesOf,

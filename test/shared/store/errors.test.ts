@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoServer, startDynamoServer } from '../../../local/dynamodb-server.ts';
 import { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
 import {
   CorruptItemError,
@@ -21,7 +22,6 @@ import {
   StoreThrottledError,
   TableNotFoundError,
 } from '../../../shared/store/errors.ts';
-import { type DynamoServer, startDynamoServer } from '../../support/dynamodb-server.ts';
 import { changesOf, eventOf, freshStore, range, recipient, T0 } from './fixtures.ts';
 
 let server: DynamoServer;

@@ -3,11 +3,11 @@
  * fresh table per test on the loopback DynamoDB server.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoServer } from '../../../local/dynamodb-server.ts';
 import type { CatalogEvent } from '../../../shared/catalog/events.ts';
 import { type RecipientState, recipientKey } from '../../../shared/model.ts';
 import { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
 import type { CommitInput } from '../../../shared/sync/ports.ts';
-import type { DynamoServer } from '../../support/dynamodb-server.ts';
 
 export const T0 = new Date('2026-03-01T10:00:00.000Z');
 

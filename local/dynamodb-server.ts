@@ -16,12 +16,24 @@ export interface DynamoServer {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on 127.0.0.1, on a free port, with tables ACTIVE at once. */
-export async function startDynamoServer(): Promise<DynamoServer> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export interface DynamoServerOptions {
+  /** Folder for an on-disk database (kept across runs); in memory when absent. */
+  readonly path?: string;
+  /** Default 0: any free port. */
+  readonly port?: number;
+}
+
+/** Starts dynalite on 127.0.0.1 with tables ACTIVE at once. */
+export async function startDynamoServer(options: DynamoServerOptions = {}): Promise<DynamoServer> {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
