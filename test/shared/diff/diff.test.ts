@@ -633,32 +633,20 @@ describe('diffRecipients', () => {
       expect(previous.scans).toBe(0);
     });
 
-    it('diffs 100,000 recipients in linear time, first sight and unchanged', () => {
-      // Process CPU time, not wall time: other processes on a busy CI runner do not
-      // count. Idle, the first-sight diff costs a few hundred ms and the unchanged
-      // one about 100 ms; the bound is loose so that only a quadratic slip (seconds
-      // to minutes at this size) fails it, not a loaded machine.
-      const cpuMs = (since: NodeJS.CpuUsage) => {
-        const { user, system } = process.cpuUsage(since);
-        return (user + system) / 1000;
-      };
-      let since = process.cpuUsage();
+    it('diffs 100,000 recipients, first sight and unchanged', () => {
+      // Speed is measured by `npm run bench` (recipients per second), not asserted
+      // here; linearity is guarded by the lookup counts above.
       const first = diffRecipients(new Map(), { messageId: MESSAGE_ID, recipients: rows }, ctx());
-      const firstMs = cpuMs(since);
       expect(first.events).toHaveLength(rows.length);
 
       const sameRows = rows.map((r) => ({ ...r, status: r.status.toUpperCase() }));
-      since = process.cpuUsage();
       const quiet = diffRecipients(
         first.changed,
         { messageId: MESSAGE_ID, recipients: sameRows },
         ctx(T1),
       );
-      const quietMs = cpuMs(since);
       expect(quiet.events).toHaveLength(0);
-
-      expect(firstMs).toBeLessThan(3000);
-      expect(quietMs).toBeLessThan(3000);
+      expect(quiet.changed.size).toBe(0);
     });
   });
 });
