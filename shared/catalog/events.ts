@@ -85,7 +85,10 @@ export const DETAIL_TYPES = Object.keys(catalog) as DetailType[];
 
 /** A catalog event as the publisher takes it: detail-type plus its typed detail. */
 export type CatalogEvent = {
-  [K in DetailType]: { readonly detailType: K; readonly detail: z.infer<(typeof catalog)[K]['detail']> };
+  [K in DetailType]: {
+    readonly detailType: K;
+    readonly detail: z.infer<(typeof catalog)[K]['detail']>;
+  };
 }[DetailType];
 
 /** Recipient events (all of today's catalog). */
