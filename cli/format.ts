@@ -1,8 +1,9 @@
 /** One readable line per event and per cycle, for the CLI and `npm start`. */
-import type { CatalogEvent } from '../shared/catalog/events.ts';
+import { type CatalogEvent, isRecipientEvent } from '../shared/catalog/events.ts';
 import type { CycleSummary } from '../shared/sync/sync-cycle.ts';
 
 export function formatEventLine(event: CatalogEvent): string {
+  if (!isRecipientEvent(event)) return formatMessageEventLine(event);
   const d = event.detail;
   const change = d.previousStatus === null ? d.status : `${d.previousStatus} → ${d.status}`;
   return `${d.statusAt}  ${event.detailType.padEnd(22)} ${d.messageId}  ${d.email}  ${change}  #${d.sequence}  ${d.eventId}`;
@@ -21,4 +22,19 @@ export function formatSummaryLine(s: CycleSummary): string {
     (s.stoppedBy ? `, stopped by ${s.stoppedBy}` : '') +
     ` in ${s.durationMs} ms`
   );
+}
+
+function formatMessageEventLine(
+  event: Exclude<CatalogEvent, { detail: { sequence: number } }>,
+): string {
+  const d = event.detail;
+  const extra =
+    'counts' in d
+      ? `  ${Object.entries(d.counts)
+          .map(([status, n]) => `${status}=${n}`)
+          .join(' ')}`
+      : 'parts' in d
+        ? `  part ${d.part}/${d.parts}, ${d.recipients.length} recipient(s)`
+        : '';
+  return `${d.observedAt}  ${event.detailType.padEnd(22)} ${d.messageId}${extra}  ${d.eventId}`;
 }

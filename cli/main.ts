@@ -6,9 +6,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../functions/runtime.ts';
 import { loadConfig } from '../shared/config.ts';
+import { statusSnapshot } from '../shared/lifecycle/message-events.ts';
 import { errorMessage } from '../shared/sync/error-kind.ts';
+import { replayMessage } from '../shared/sync/replay.ts';
 import { runCycle } from '../shared/sync/sync-cycle.ts';
 import type { MessageOutcome } from '../shared/sync/sync-message.ts';
+import { trackMessage } from '../shared/sync/track-message.ts';
 import { formatEventLine, formatSummaryLine } from './format.ts';
 
 export interface CliIo {
@@ -49,12 +52,97 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
     .option('--meta <key=value>', 'metadata echoed in every event (repeatable)', parseMeta, {})
     .action(async (messageId: string, opts: { meta: Record<string, string> }) => {
       const rt = runtime();
-      const result = await rt.store.track(messageId, opts.meta, new Date());
+      const result = await trackMessage(rt, messageId, opts.meta, new Date());
       io.stdout(
         result.created
           ? `Tracking ${messageId}${describeMeta(opts.meta)}.\n`
-          : `${messageId} is already tracked (since ${result.message.trackedAt}); nothing changed.\n`,
+          : `${messageId} is already tracked (since ${result.message.trackedAt}, ${result.message.state}); nothing changed.\n`,
       );
+      if (result.created && !result.announced) {
+        io.stderr('MessageTrackingStarted could not be published now; the next poll sends it.\n');
+      }
+    });
+
+  program
+    .command('untrack')
+    .description('Stop tracking a message (its state and history stay).')
+    .argument('<messageId>')
+    .action(async (messageId: string) => {
+      const store = runtime().store;
+      const before = await store.load(messageId);
+      if (!before) throw new UsageFailure(`${messageId} is not tracked`);
+      if (!before.message.active) {
+        io.stdout(`${messageId} had already ended (${before.message.state}); nothing changed.\n`);
+        return;
+      }
+      await store.untrack(messageId);
+      io.stdout(`${messageId} is no longer tracked.\n`);
+    });
+
+  program
+    .command('history')
+    .description('The audit trail of a message: every recorded change, oldest first per recipient.')
+    .argument('<messageId>')
+    .option('--email <address>', 'only this recipient')
+    .option('--json', 'print JSON', false)
+    .action(async (messageId: string, opts: { email?: string; json: boolean }) => {
+      const store = runtime().store;
+      const records = await store.history(
+        messageId,
+        opts.email === undefined ? {} : { email: opts.email },
+      );
+      if (records.length === 0 && !(await store.load(messageId))) {
+        throw new UsageFailure(`${messageId} is not tracked: no history`);
+      }
+      if (opts.json) {
+        const rows = records.map((r) => ({
+          eventId: r.eventId,
+          detailType: r.detailType,
+          observedAt: r.observedAt,
+          expiresAt: new Date(r.expiresAt * 1000).toISOString(),
+          detail: r.event.detail,
+        }));
+        io.stdout(`${JSON.stringify({ messageId, records: rows }, null, 2)}\n`);
+        return;
+      }
+      for (const r of records) io.stdout(`${formatEventLine(r.event)}\n`);
+      io.stdout(`${records.length} record(s)\n`);
+    });
+
+  program
+    .command('replay')
+    .description('Republish recorded events with their original eventIds, marked replayed.')
+    .argument('<messageId>')
+    .option('--since <iso>', 'only events whose time is at or after this ISO 8601 instant')
+    .action(async (messageId: string, opts: { since?: string }) => {
+      const since = opts.since === undefined ? null : Date.parse(opts.since);
+      if (since !== null && Number.isNaN(since)) {
+        throw new UsageFailure(`--since expects an ISO 8601 time, got "${opts.since}"`);
+      }
+      const rt = runtime();
+      const result = await replayMessage(rt, messageId, since === null ? null : new Date(since));
+      io.stdout(
+        `replayed ${result.accepted} of ${result.selected} event(s) of ${messageId}` +
+          (result.failed ? `; ${result.failed} refused by the bus (run replay again)` : '') +
+          '\n',
+      );
+      if (result.failed) throw new UsageFailure('some events were not replayed');
+    });
+
+  program
+    .command('snapshot')
+    .description('Publish MessageStatusSnapshot: every recipient state, for consumers to heal.')
+    .argument('<messageId>')
+    .action(async (messageId: string) => {
+      const rt = runtime();
+      const loaded = await rt.store.load(messageId);
+      if (!loaded) throw new UsageFailure(`${messageId} is not tracked: run status-sync track`);
+      const events = statusSnapshot(loaded.message, [...loaded.recipients.values()], new Date());
+      const result = await rt.publisher.publish(events);
+      io.stdout(
+        `snapshot of ${messageId}: ${loaded.recipients.size} recipient(s) in ${events.length} event(s), ${result.accepted.length} published\n`,
+      );
+      if (result.failed.length > 0) throw new UsageFailure('the bus refused part of the snapshot');
     });
 
   program

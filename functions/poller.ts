@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { loadConfig } from '../shared/config.ts';
 import { type CycleSummary, runCycle } from '../shared/sync/sync-cycle.ts';
 import type { SyncDeps } from '../shared/sync/sync-message.ts';
+import { loadApiKey } from './api-key.ts';
 import { createRuntime } from './runtime.ts';
 
 /** Stop starting new messages this long before Lambda's deadline. */
@@ -69,7 +70,8 @@ function defaultDeps(): PollerDeps {
   const logger = new Logger({ serviceName: 'mailpartner-status-sync' });
   const metrics = new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'poller' });
   const config = loadConfig(process.env);
-  const runtime = createRuntime(config);
+  // The key comes from Secrets Manager when MAILPARTNER_API_KEY_SECRET is set (see api-key.ts).
+  const runtime = createRuntime(config, { apiKey: () => loadApiKey() });
   return {
     syncDeps: () => runtime.syncDeps({ log: logger }),
     concurrency: config.concurrency,

@@ -12,7 +12,6 @@ import { ProviderConfigurationError } from '../shared/mailpartner/errors.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
 import type { StatusProvider } from '../shared/sync/ports.ts';
-import { fixedSchedule } from '../shared/sync/schedule.ts';
 import type { SyncDeps, SyncLogger } from '../shared/sync/sync-message.ts';
 
 export interface Runtime {
@@ -60,7 +59,11 @@ export function createRuntime(
 ): Runtime {
   const dynamo = new DynamoDBClient({ region: config.region });
   const eventBridge = new EventBridgeClient({ region: config.region });
-  const store = new DynamoStatusStore({ client: dynamo, tableName: config.tableName });
+  const store = new DynamoStatusStore({
+    client: dynamo,
+    tableName: config.tableName,
+    auditRetentionDays: config.auditRetentionDays,
+  });
   const publisher = new EventBridgePublisher({
     client: eventBridge,
     eventBusName: config.eventBusName,
@@ -77,7 +80,7 @@ export function createRuntime(
       store,
       publisher,
       clock: clock ?? (() => new Date()),
-      nextPollAt: fixedSchedule({ intervalMs: config.pollIntervalMs }),
+      policy: config.policy,
       ...(log ? { log } : {}),
     }),
     close() {

@@ -17,10 +17,10 @@ import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { formatEventLine, formatSummaryLine } from '../cli/format.ts';
 import type { CatalogEvent } from '../shared/catalog/events.ts';
+import { lifecyclePolicy } from '../shared/lifecycle/policy.ts';
 import { createMailPartnerClient, DEFAULT_BASE_URL } from '../shared/mailpartner/client.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
-import { fixedSchedule } from '../shared/sync/schedule.ts';
 import { runCycle } from '../shared/sync/sync-cycle.ts';
 import { startDynamoServer } from './dynamodb-server.ts';
 import { startLocalEventBridge } from './eventbridge-server.ts';
@@ -115,7 +115,16 @@ async function main(): Promise<void> {
     store,
     publisher,
     clock: () => new Date(),
-    nextPollAt: fixedSchedule({ intervalMs, notFoundIntervalMs: intervalMs }),
+    // The demo world runs 600× fast: windows shrink alike (48 h → under 5 min).
+    policy: lifecyclePolicy({
+      minIntervalMs: intervalMs,
+      maxIntervalMs: 4 * intervalMs,
+      trackingWindowMs: (48 * 3_600_000) / 600,
+      engagementWindowMs: 30_000,
+      settledIntervalMs: 2 * intervalMs,
+      notFoundGraceMs: 60_000,
+      notFoundIntervalMs: intervalMs,
+    }),
     log: {
       info: () => undefined,
       warn: (m: string, x: Record<string, unknown>) => say(`warn: ${m} ${JSON.stringify(x)}`),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
 
 export { DEFAULT_BASE_URL };
@@ -18,6 +19,23 @@ const envSchema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  MAX_POLL_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(30),
+  TRACKING_WINDOW_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(48),
+  ENGAGEMENT_WINDOW_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60 * 7)
+    .default(60),
+  NOT_FOUND_GRACE_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60)
+    .default(30),
+  AUDIT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(90),
 });
 
 export interface Config {
@@ -26,8 +44,10 @@ export interface Config {
   readonly tableName: string;
   readonly eventBusName: string;
   readonly region: string;
-  readonly pollIntervalMs: number;
   readonly concurrency: number;
+  /** Schedule and end-of-tracking settings. */
+  readonly policy: LifecyclePolicy;
+  readonly auditRetentionDays: number;
   /** The API key, or null when not configured. Never log it. */
   apiKey(): string | null;
 }
@@ -51,8 +71,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     tableName: e.TABLE_NAME,
     eventBusName: e.EVENT_BUS_NAME,
     region: e.AWS_REGION,
-    pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     concurrency: e.POLL_CONCURRENCY,
+    policy: lifecyclePolicy({
+      minIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
+      maxIntervalMs: Math.max(e.POLL_INTERVAL_SECONDS * 1000, e.MAX_POLL_INTERVAL_MINUTES * 60_000),
+      trackingWindowMs: e.TRACKING_WINDOW_HOURS * 3_600_000,
+      engagementWindowMs: e.ENGAGEMENT_WINDOW_MINUTES * 60_000,
+      notFoundGraceMs: e.NOT_FOUND_GRACE_MINUTES * 60_000,
+      notFoundIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
+    }),
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     apiKey: () => key,
   };
 }

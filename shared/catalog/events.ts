@@ -46,6 +46,103 @@ export const recipientEventDetail = z
 
 export type RecipientEventDetail = z.infer<typeof recipientEventDetail>;
 
+/** Fields every message-level event carries. */
+const messageEventBase = {
+  eventId: z
+    .string()
+    .describe('Deterministic id of this event: the same occurrence always has the same id.'),
+  messageId: z.string().describe('MailPartner messageId.'),
+  metadata: z
+    .record(z.string(), z.string())
+    .describe('Metadata attached when tracking the message; {} if none.'),
+  trackedAt: isoDateTime.describe('When tracking started, ISO 8601.'),
+  observedAt: isoDateTime.describe('When the poller decided this, ISO 8601.'),
+  replayed: z
+    .boolean()
+    .optional()
+    .describe('Present and true only on events republished by `status-sync replay`.'),
+};
+
+const statusCounts = z
+  .record(z.string(), z.number().int().nonnegative())
+  .describe('Recipients per raw status, e.g. {"Delivered": 480, "Bounced": 20}.');
+
+const recipientRef = z
+  .object({ email: z.string(), token: z.string(), status: z.string() })
+  .strict();
+
+/** Most recipients a message-level event lists inline (events stay far below 256 KB). */
+export const MAX_LISTED_RECIPIENTS = 200;
+
+export const messageTrackingStartedDetail = z.object(messageEventBase).strict();
+
+export const messageTrackingCompletedDetail = z
+  .object({
+    ...messageEventBase,
+    recipients: z.number().int().nonnegative().describe('Number of recipients tracked.'),
+    counts: statusCounts,
+  })
+  .strict();
+
+export const messageTrackingExpiredDetail = z
+  .object({
+    ...messageEventBase,
+    recipients: z.number().int().nonnegative().describe('Number of recipients tracked.'),
+    counts: statusCounts,
+    pendingCount: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Recipients still without a final status.'),
+    pending: z
+      .array(recipientRef)
+      .max(MAX_LISTED_RECIPIENTS)
+      .describe(`Recipients still pending (at most ${MAX_LISTED_RECIPIENTS}; see pendingCount).`),
+  })
+  .strict();
+
+export const messageNotFoundDetail = z
+  .object({
+    ...messageEventBase,
+    gaveUpAfterMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('How long the provider kept answering "message not found" (code 4).'),
+  })
+  .strict();
+
+/** Largest number of recipients in one snapshot event; bigger messages span several parts. */
+export const SNAPSHOT_PART_SIZE = 500;
+
+export const messageStatusSnapshotDetail = z
+  .object({
+    ...messageEventBase,
+    part: z.number().int().positive().describe('1-based part number of this snapshot.'),
+    parts: z
+      .number()
+      .int()
+      .positive()
+      .describe(`Number of parts (${SNAPSHOT_PART_SIZE} recipients each).`),
+    recipients: z
+      .array(
+        z
+          .object({
+            email: z.string(),
+            token: z.string(),
+            status: z.string(),
+            stopMail: z.boolean(),
+            cost: z.number().nullable(),
+            statusAt: isoDateTime,
+            sequence: z.number().int().positive(),
+          })
+          .strict(),
+      )
+      .max(SNAPSHOT_PART_SIZE)
+      .describe('Current state of each recipient (this part).'),
+  })
+  .strict();
+
 interface CatalogEntry<S extends z.ZodType> {
   /** When the event is published, in one sentence (README table). */
   readonly when: string;
@@ -75,8 +172,28 @@ export const catalog = {
     detail: recipientEventDetail,
   },
   RecipientStatusChanged: {
-    when: 'Any other change: first sight, `Waiting`, `Pending`, `Sent`, or an unknown raw status.',
+    when: 'Any other change: `Waiting`, `Pending`, `Sent`, an unknown raw status, or `stopMail` turning false.',
     detail: recipientEventDetail,
+  },
+  MessageTrackingStarted: {
+    when: 'A message starts being tracked (`status-sync track` or a `TrackMessage` event).',
+    detail: messageTrackingStartedDetail,
+  },
+  MessageTrackingCompleted: {
+    when: 'Every recipient reached a final status and the engagement window passed; polling stops.',
+    detail: messageTrackingCompletedDetail,
+  },
+  MessageTrackingExpired: {
+    when: 'The tracking window (48 h by default) ran out with recipients still pending; polling stops.',
+    detail: messageTrackingExpiredDetail,
+  },
+  MessageNotFound: {
+    when: 'The provider still answers "message not found" (code 4) after the grace period; polling stops.',
+    detail: messageNotFoundDetail,
+  },
+  MessageStatusSnapshot: {
+    when: "On demand (`status-sync snapshot`): every recipient's current state, for consumers to heal their view.",
+    detail: messageStatusSnapshotDetail,
   },
 } as const satisfies Record<string, CatalogEntry<z.ZodType>>;
 
@@ -91,8 +208,20 @@ export type CatalogEvent = {
   };
 }[DetailType];
 
-/** Recipient events (all of today's catalog). */
+/** Recipient events: one per status change of one recipient. */
 export type RecipientEvent = Extract<CatalogEvent, { detail: RecipientEventDetail }>;
+
+/** Message-level events: tracking lifecycle and snapshots. */
+export type MessageEvent = Exclude<CatalogEvent, RecipientEvent>;
+
+export function isRecipientEvent(event: CatalogEvent): event is RecipientEvent {
+  return 'sequence' in event.detail;
+}
+
+/** The event's own time: the status time for recipient events, the observation time otherwise. */
+export function eventTime(event: CatalogEvent): string {
+  return isRecipientEvent(event) ? event.detail.statusAt : event.detail.observedAt;
+}
 
 /**
  * Validates an event against its catalog schema; throws a zod error naming the

@@ -7,7 +7,6 @@
  * sync re-derive a lost transition after a crash with the same eventId.
  */
 import {
-  type DetailType,
   type RecipientEvent,
   type RecipientEventDetail,
   recipientEventDetail,
@@ -45,7 +44,7 @@ export interface DiffResult {
 
 /** One event to emit for a recipient, before ids and sequences are assigned. */
 interface Step {
-  readonly detailType: DetailType;
+  readonly detailType: RecipientEvent['detailType'];
   readonly status: string;
 }
 

@@ -7,10 +7,10 @@
  * anything else maps to `RecipientStatusChanged` carrying the raw value, so an
  * unexpected status is published, never dropped.
  */
-import type { DetailType } from '../catalog/events.ts';
+import type { RecipientEvent } from '../catalog/events.ts';
 
 /** The detail-types a status alone can lead to (`RecipientUnsubscribed` comes from `stopMail`). */
-export type StatusDetailType = Exclude<DetailType, 'RecipientUnsubscribed'>;
+export type StatusDetailType = Exclude<RecipientEvent['detailType'], 'RecipientUnsubscribed'>;
 
 /**
  * Canonical form of a status for comparison and lookup: trimmed, lower-cased,

@@ -15,7 +15,12 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ZodError } from 'zod';
-import { type CatalogEvent, EVENT_SOURCE, parseCatalogEvent } from '../catalog/events.ts';
+import {
+  type CatalogEvent,
+  EVENT_SOURCE,
+  eventTime,
+  parseCatalogEvent,
+} from '../catalog/events.ts';
 import type { EventPublisher, PublishResult } from '../sync/ports.ts';
 import { entrySize, PUT_EVENTS_MAX_ENTRIES, planBatches } from './batching.ts';
 import { BUS_NOT_FOUND, classifyCallError, RETRYABLE_ENTRY_ERROR_CODES } from './error-codes.ts';
@@ -171,7 +176,7 @@ export class EventBridgePublisher implements EventPublisher {
         Detail: JSON.stringify(parsed.detail),
         EventBusName: this.#eventBusName,
         // The status time, not the publish time: consumers order and window on it.
-        Time: new Date(parsed.detail.statusAt),
+        Time: new Date(eventTime(parsed)),
       };
       prepared.push({ index, eventId: parsed.detail.eventId, entry, size: entrySize(entry) });
     });

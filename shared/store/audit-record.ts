@@ -2,7 +2,13 @@
  * Audit records: one item per published (or about to be published) event,
  * kept `auditRetentionDays` then expired by DynamoDB TTL.
  */
-import { type CatalogEvent, type DetailType, parseCatalogEvent } from '../catalog/events.ts';
+import {
+  type CatalogEvent,
+  type DetailType,
+  eventTime,
+  isRecipientEvent,
+  parseCatalogEvent,
+} from '../catalog/events.ts';
 import { recipientKey } from '../model.ts';
 import { type Item, readNumber, readString } from './attributes.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
@@ -45,16 +51,21 @@ export function auditItem(messageId: string, event: CatalogEvent, retentionDays:
     throw new StoreError(`Audit event ${d.eventId} has an invalid observedAt "${d.observedAt}"`);
   }
   const expiresAt = Math.floor(observedMs / 1000) + Math.round(retentionDays * DAY_SECONDS);
+  // Message-level events (tracking started, completed...) belong to no recipient:
+  // they are filed under the empty address at sequence 0, first in the history.
+  const who = isRecipientEvent(event)
+    ? { email: event.detail.email, token: event.detail.token, sequence: event.detail.sequence }
+    : { email: '', token: '', sequence: 0 };
   return {
     pk: { S: messagePk(messageId) },
-    sk: { S: auditSk(recipientKey(d), d.sequence, d.eventId) },
+    sk: { S: auditSk(recipientKey(who), who.sequence, d.eventId) },
     eventId: { S: d.eventId },
     detailType: { S: event.detailType },
     detail: { S: JSON.stringify(d) },
-    email: { S: d.email },
-    token: { S: d.token },
-    sequence: { N: String(d.sequence) },
-    statusAt: { S: d.statusAt },
+    email: { S: who.email },
+    token: { S: who.token },
+    sequence: { N: String(who.sequence) },
+    statusAt: { S: eventTime(event) },
     observedAt: { S: d.observedAt },
     [TTL_ATTRIBUTE]: { N: String(expiresAt) },
   };

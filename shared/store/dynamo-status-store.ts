@@ -21,13 +21,14 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
-import type { CatalogEvent } from '../catalog/events.ts';
+import type { CatalogEvent, MessageEvent } from '../catalog/events.ts';
 import type { Metadata } from '../model.ts';
 import type {
   CommitInput,
   LoadedMessage,
   StatusStore,
   TrackedMessage,
+  TrackingState,
   TrackResult,
 } from '../sync/ports.ts';
 import { type Item, readBinary, readNumber, readString } from './attributes.ts';
@@ -42,11 +43,20 @@ import {
   translateError,
 } from './errors.ts';
 import { AUDIT_PREFIX, chunkSk, META_SK, messagePk, parseChunkSk } from './keys.ts';
-import { messageItem, metaKey, readMessage } from './message-item.ts';
+import {
+  type MetaOutbox,
+  messageItem,
+  metaKey,
+  readMessage,
+  readMetaOutbox,
+} from './message-item.ts';
 import { type ChunkSnapshot, mergeChunks, toLoaded, versionOf } from './message-version.ts';
 import { decodeChunk, encodeChunk } from './state-chunk.ts';
 import { createTableInput, DUE_INDEX, DUE_PARTITION } from './table.ts';
 import { validateTrackRequest } from './track-request.ts';
+
+/** META's outbox is unchanged since it was loaded (every META item has outboxVersion). */
+const OUTBOX_VERSION_MATCHES = 'outboxVersion = :expected';
 
 export interface DynamoStatusStoreOptions {
   /** Injected so callers choose region, endpoint and middleware (request counters, tracing). */
@@ -100,7 +110,12 @@ export class DynamoStatusStore implements StatusStore {
    *
    * @throws InvalidTrackRequestError for an unusable messageId or metadata.
    */
-  async track(messageId: string, metadata: Metadata, now: Date): Promise<TrackResult> {
+  async track(
+    messageId: string,
+    metadata: Metadata,
+    now: Date,
+    started?: (message: TrackedMessage) => MessageEvent,
+  ): Promise<TrackResult> {
     validateTrackRequest(messageId, metadata);
     const at = now.toISOString();
     const message: TrackedMessage = {
@@ -110,12 +125,13 @@ export class DynamoStatusStore implements StatusStore {
       nextPollAt: at,
       lastPolledAt: null,
       active: true,
+      state: 'active',
     };
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: messageItem(message),
+          Item: messageItem(message, started ? [started(message)] : []),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -130,24 +146,56 @@ export class DynamoStatusStore implements StatusStore {
     return { created: false, message: existing };
   }
 
-  /** Stops polling a message (its state and audit trail stay). Null when not tracked. */
+  /**
+   * Stops polling a message (its state and audit trail stay); a message that
+   * already ended is returned unchanged. Null when not tracked. It stays in the
+   * due index until the next cycle has flushed its outbox (`retire`), so events
+   * committed before the untrack are still published.
+   */
   async untrack(messageId: string): Promise<TrackedMessage | null> {
     try {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
-          UpdateExpression: 'SET active = :false REMOVE #duePk, #dueAt',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: this.#dueNames(),
-          ExpressionAttributeValues: { ':false': { BOOL: false } },
+          UpdateExpression: 'SET active = :false, #state = :untracked',
+          ConditionExpression: 'attribute_exists(pk) AND active = :true',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':false': { BOOL: false },
+            ':true': { BOOL: true },
+            ':untracked': { S: 'untracked' },
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return out.Attributes ? readMessage(out.Attributes) : null;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return null;
+      if (isConditionalCheckFailed(error)) return this.#getMessage(messageId);
       throw this.#translate(error, `untracking ${messageId}`);
+    }
+  }
+
+  /**
+   * Takes an ended message out of the due index once its outbox is empty; the
+   * cycle calls it after the last flush. Only for inactive messages.
+   */
+  async retire(messageId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: metaKey(messageId),
+          UpdateExpression: 'REMOVE #duePk, #dueAt',
+          ConditionExpression: 'active = :false',
+          ExpressionAttributeNames: this.#dueNames(),
+          ExpressionAttributeValues: { ':false': { BOOL: false } },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) {
+        throw this.#translate(error, `retiring message ${messageId}`);
+      }
     }
   }
 
@@ -193,10 +241,8 @@ export class DynamoStatusStore implements StatusStore {
         'listing due messages',
       );
       for (const item of page.Items ?? []) {
-        const message = readMessage(item);
-        // Only active messages carry the due keys; checked anyway so that a
-        // half-edited item never gets polled.
-        if (message.active) due.push(message);
+        // Ended messages stay in the index until their outbox is flushed (see retire).
+        due.push(readMessage(item));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey && due.length < limit);
@@ -257,7 +303,12 @@ export class DynamoStatusStore implements StatusStore {
       }),
     );
     const metaWhere = `${messagePk(messageId)}/${META_SK}`;
-    return toLoaded(readMessage(meta), readNumber(meta, 'chunkCount', metaWhere), chunks);
+    return toLoaded(
+      readMessage(meta),
+      readNumber(meta, 'chunkCount', metaWhere),
+      chunks,
+      readMetaOutbox(meta),
+    );
   }
 
   /**
@@ -288,7 +339,7 @@ export class DynamoStatusStore implements StatusStore {
     const written = await this.#writeChunks(messageId, writes, 'committing');
     const chunks = mergeChunks(version, written);
     if (chunks.length > version.chunkCount) await this.#raiseChunkCount(messageId, chunks.length);
-    return toLoaded(loaded.message, chunks.length, chunks);
+    return toLoaded(loaded.message, chunks.length, chunks, version.meta);
   }
 
   /**
@@ -308,11 +359,20 @@ export class DynamoStatusStore implements StatusStore {
     const version = versionOf(loaded);
     const messageId = loaded.message.messageId;
     const writes = planMarkPublished(version, eventIds);
-    if (writes.length === 0) return loaded;
+    const ids = new Set(eventIds);
+    const metaLeft = version.meta.events.filter((e) => !ids.has(e.detail.eventId));
+    const metaChanged = metaLeft.length !== version.meta.events.length;
+    if (writes.length === 0 && !metaChanged) return loaded;
 
+    let stale = false;
+    let meta = version.meta;
+    if (metaChanged) {
+      const next = { events: metaLeft, version: version.meta.version + 1 };
+      if (await this.#putMetaOutbox(messageId, version.meta.version, next)) meta = next;
+      else stale = true;
+    }
     const encoded = await this.#encode(messageId, writes);
     const written: ChunkSnapshot[] = [];
-    let stale = false;
     for (const [i, write] of writes.entries()) {
       try {
         written.push(await this.#putChunk(messageId, write, encoded[i] as Uint8Array));
@@ -323,8 +383,77 @@ export class DynamoStatusStore implements StatusStore {
         stale = true;
       }
     }
-    const local = toLoaded(loaded.message, version.chunkCount, mergeChunks(version, written));
+    const local = toLoaded(loaded.message, version.chunkCount, mergeChunks(version, written), meta);
     return stale ? ((await this.load(messageId)) ?? local) : local;
+  }
+
+  /**
+   * Ends tracking: the state, the message-level events announcing it (into
+   * META's outbox) and the removal from the due index, in one conditional
+   * UpdateItem. The condition (still active, outbox unchanged since `loaded`)
+   * means two pollers finishing the same message announce it once.
+   */
+  async finish(
+    loaded: LoadedMessage,
+    state: Exclude<TrackingState, 'active'>,
+    events: readonly MessageEvent[],
+    at: Date,
+  ): Promise<LoadedMessage | null> {
+    const version = versionOf(loaded);
+    const messageId = loaded.message.messageId;
+    const meta = {
+      events: [...version.meta.events, ...events],
+      version: version.meta.version + 1,
+    };
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: metaKey(messageId),
+          UpdateExpression:
+            'SET active = :false, #state = :state, finishedAt = :at, outbox = :outbox, outboxVersion = :next, #dueAt = :at',
+          ConditionExpression: `active = :true AND ${OUTBOX_VERSION_MATCHES}`,
+          ExpressionAttributeNames: { '#dueAt': DUE_INDEX.sortKey.name, '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':false': { BOOL: false },
+            ':true': { BOOL: true },
+            ':state': { S: state },
+            ':at': { S: at.toISOString() },
+            ':outbox': { S: JSON.stringify(meta.events) },
+            ':next': { N: String(meta.version) },
+            ':expected': { N: String(version.meta.version) },
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return null;
+      throw this.#translate(error, `finishing the tracking of message ${messageId}`);
+    }
+    const message = { ...loaded.message, active: false, state };
+    return toLoaded(message, version.chunkCount, version.chunks, meta);
+  }
+
+  /** Rewrites META's outbox if it is still at `expected`; false when it moved on. */
+  async #putMetaOutbox(messageId: string, expected: number, next: MetaOutbox): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: metaKey(messageId),
+          UpdateExpression: 'SET outbox = :outbox, outboxVersion = :next',
+          ConditionExpression: OUTBOX_VERSION_MATCHES,
+          ExpressionAttributeValues: {
+            ':outbox': { S: JSON.stringify(next.events) },
+            ':next': { N: String(next.version) },
+            ':expected': { N: String(expected) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw this.#translate(error, `removing published events of message ${messageId}`);
+    }
   }
 
   /**

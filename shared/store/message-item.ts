@@ -2,7 +2,8 @@
  * The META item of a tracked message: what `track` writes and every read of a
  * message parses.
  */
-import type { TrackedMessage } from '../sync/ports.ts';
+import { isRecipientEvent, type MessageEvent, parseCatalogEvent } from '../catalog/events.ts';
+import type { TrackedMessage, TrackingState } from '../sync/ports.ts';
 import {
   type Item,
   readBoolean,
@@ -11,6 +12,7 @@ import {
   readStringMap,
   stringMap,
 } from './attributes.ts';
+import { CorruptItemError } from './errors.ts';
 import { META_SK, messagePk } from './keys.ts';
 import { DUE_INDEX, DUE_PARTITION } from './table.ts';
 
@@ -19,7 +21,7 @@ export function metaKey(messageId: string): Item {
 }
 
 /** A new, active message item, in the due index at `nextPollAt`. */
-export function messageItem(message: TrackedMessage): Item {
+export function messageItem(message: TrackedMessage, outbox: readonly MessageEvent[] = []): Item {
   return {
     ...metaKey(message.messageId),
     messageId: { S: message.messageId },
@@ -27,7 +29,10 @@ export function messageItem(message: TrackedMessage): Item {
     trackedAt: { S: message.trackedAt },
     nextPollAt: { S: message.nextPollAt },
     active: { BOOL: message.active },
+    state: { S: message.state },
     chunkCount: { N: '0' },
+    outbox: { S: JSON.stringify(outbox) },
+    outboxVersion: { N: '0' },
     ...(message.active
       ? {
           [DUE_INDEX.partitionKey.name]: { S: DUE_PARTITION },
@@ -47,5 +52,53 @@ export function readMessage(item: Item): TrackedMessage {
     nextPollAt: readString(item, 'nextPollAt', where),
     lastPolledAt: readOptionalString(item, 'lastPolledAt', where),
     active: readBoolean(item, 'active', where),
+    state: readState(item, where),
   };
+}
+
+const STATES: readonly TrackingState[] = [
+  'active',
+  'completed',
+  'expired',
+  'not-found',
+  'untracked',
+];
+
+function readState(item: Item, where: string): TrackingState {
+  const raw = readOptionalString(item, 'state', where);
+  // Items written before the lifecycle existed have no state: derive it.
+  if (raw === null) return readBoolean(item, 'active', where) ? 'active' : 'untracked';
+  if (!(STATES as readonly string[]).includes(raw)) {
+    throw new CorruptItemError(`Stored item ${where} is corrupt: unknown state "${raw}"`);
+  }
+  return raw as TrackingState;
+}
+
+/** The message-level outbox kept on META (tracking started / ended events). */
+export interface MetaOutbox {
+  readonly events: readonly MessageEvent[];
+  /** Bumped on every change; conditional writes compare it. */
+  readonly version: number;
+}
+
+export const EMPTY_META_OUTBOX: MetaOutbox = { events: [], version: 0 };
+
+export function readMetaOutbox(item: Item): MetaOutbox {
+  const where = `${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}`;
+  const text = readOptionalString(item, 'outbox', where);
+  if (text === null) return EMPTY_META_OUTBOX;
+  const version = item.outboxVersion?.N === undefined ? 0 : Number(item.outboxVersion.N);
+  try {
+    const raw = JSON.parse(text) as unknown;
+    if (!Array.isArray(raw)) throw new Error('not a list');
+    const events = raw.map((e: { detailType?: unknown; detail?: unknown }) =>
+      parseCatalogEvent(String(e.detailType), e.detail),
+    );
+    if (events.some(isRecipientEvent)) throw new Error('holds a recipient event');
+    return { events: events as MessageEvent[], version };
+  } catch (error) {
+    throw new CorruptItemError(`Stored item ${where} is corrupt: its outbox is invalid`, {
+      cause: error,
+    });
+  }
 }

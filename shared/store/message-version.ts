@@ -6,6 +6,7 @@
 import { type RecipientState, recipientKey } from '../model.ts';
 import type { LoadedMessage, TrackedMessage } from '../sync/ports.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
+import { EMPTY_META_OUTBOX, type MetaOutbox } from './message-item.ts';
 import type { ChunkData } from './state-chunk.ts';
 
 /** One state chunk as stored: what `commit` and `markPublished` rewrite whole. */
@@ -27,6 +28,8 @@ export class MessageVersion {
     /** Ascending by index, contiguous from 0: `chunks[i].index === i`. */
     readonly chunks: readonly ChunkSnapshot[],
     readonly chunkOf: ReadonlyMap<string, number>,
+    /** META's message-level outbox as loaded. */
+    readonly meta: MetaOutbox = EMPTY_META_OUTBOX,
   ) {}
 }
 
@@ -50,6 +53,7 @@ export function toLoaded(
   message: TrackedMessage,
   chunkCount: number,
   chunks: readonly ChunkSnapshot[],
+  meta: MetaOutbox = EMPTY_META_OUTBOX,
 ): LoadedMessage {
   const recipients = new Map<string, RecipientState>();
   const chunkOf = new Map<string, number>();
@@ -69,8 +73,9 @@ export function toLoaded(
   return {
     message,
     recipients,
-    outbox: chunks.flatMap((c) => c.outbox),
-    version: new MessageVersion(Math.max(chunkCount, chunks.length), chunks, chunkOf),
+    // Message-level events first: "tracking started" precedes any recipient event.
+    outbox: [...meta.events, ...chunks.flatMap((c) => c.outbox)],
+    version: new MessageVersion(Math.max(chunkCount, chunks.length), chunks, chunkOf, meta),
   };
 }
 

@@ -3,8 +3,15 @@
  * (`shared/store/`) and the EventBridge publisher (`shared/publisher/`) implement
  * these; tests may pass in-process fakes that honour the same contracts.
  */
-import type { CatalogEvent } from '../catalog/events.ts';
+import type { CatalogEvent, MessageEvent, RecipientEvent } from '../catalog/events.ts';
 import type { BulkStatus, Metadata, RecipientState } from '../model.ts';
+
+/**
+ * Where a message stands: `active` while polled; the others are final.
+ * `completed`: every recipient final; `expired`: tracking window ran out;
+ * `not-found`: the provider never knew it; `untracked`: stopped by a user.
+ */
+export type TrackingState = 'active' | 'completed' | 'expired' | 'not-found' | 'untracked';
 
 /** A tracked message as stored. */
 export interface TrackedMessage {
@@ -17,6 +24,7 @@ export interface TrackedMessage {
   /** ISO 8601 of the last poll, null before the first. */
   readonly lastPolledAt: string | null;
   readonly active: boolean;
+  readonly state: TrackingState;
 }
 
 /**
@@ -38,7 +46,7 @@ export interface CommitInput {
   /** New states of the recipients that changed (keyed by `recipientKey()`). */
   readonly changed: ReadonlyMap<string, RecipientState>;
   /** The events describing those changes, in order; they join the outbox atomically. */
-  readonly events: readonly CatalogEvent[];
+  readonly events: readonly RecipientEvent[];
   /** ISO 8601 time of the poll these changes come from. */
   readonly observedAt: string;
 }
@@ -49,9 +57,32 @@ export interface TrackResult {
 }
 
 export interface StatusStore {
-  /** Starts tracking; tracking an already tracked id changes nothing and returns created=false. */
-  track(messageId: string, metadata: Metadata, now: Date): Promise<TrackResult>;
-  /** Active messages whose nextPollAt <= now (all active ones when `force`), oldest due first. */
+  /**
+   * Starts tracking; tracking an already tracked id changes nothing and returns
+   * created=false. `started` (the MessageTrackingStarted event) joins the
+   * message's outbox atomically with its creation.
+   */
+  track(
+    messageId: string,
+    metadata: Metadata,
+    now: Date,
+    started?: (message: TrackedMessage) => MessageEvent,
+  ): Promise<TrackResult>;
+  /**
+   * Ends tracking (completed, expired, not found) and puts the message-level
+   * events announcing it in the outbox, in one conditional write. Null when the
+   * message was already finished or changed meanwhile (nothing written).
+   */
+  finish(
+    loaded: LoadedMessage,
+    state: Exclude<TrackingState, 'active'>,
+    events: readonly MessageEvent[],
+    at: Date,
+  ): Promise<LoadedMessage | null>;
+  /**
+   * Messages whose nextPollAt <= now (all indexed ones when `force`), oldest due
+   * first: active ones, and ended ones whose outbox still needs a flush.
+   */
   listDue(now: Date, options?: { force?: boolean; limit?: number }): Promise<TrackedMessage[]>;
   /** The message with its recipients and outbox; null when not tracked. */
   load(messageId: string): Promise<LoadedMessage | null>;
@@ -66,6 +97,8 @@ export interface StatusStore {
   writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void>;
   /** Removes these events from the outbox once the bus has accepted them. */
   markPublished(loaded: LoadedMessage, eventIds: readonly string[]): Promise<LoadedMessage>;
+  /** Takes an ended message out of the due index (after its outbox was flushed). */
+  retire(messageId: string): Promise<void>;
   /** Records that a poll happened and when the next one is due. */
   recordPoll(messageId: string, polledAt: Date, nextPollAt: Date): Promise<void>;
 }

@@ -18,8 +18,21 @@
  */
 import type { CatalogEvent } from '../catalog/events.ts';
 import { diffRecipients } from '../diff/diff.ts';
+import {
+  messageNotFound,
+  trackingCompleted,
+  trackingExpired,
+} from '../lifecycle/message-events.ts';
+import { type Decision, decide, type LifecyclePolicy } from '../lifecycle/policy.ts';
 import { classifyError, type ErrorKind, errorMessage } from './error-kind.ts';
-import type { EventPublisher, LoadedMessage, StatusProvider, StatusStore } from './ports.ts';
+import { flush, OutboxStuck } from './flush.ts';
+import type {
+  EventPublisher,
+  LoadedMessage,
+  StatusProvider,
+  StatusStore,
+  TrackingState,
+} from './ports.ts';
 
 /** Collaborators of a sync, all injected (the clock too). */
 export interface SyncDeps {
@@ -27,15 +40,9 @@ export interface SyncDeps {
   readonly store: StatusStore;
   readonly publisher: EventPublisher;
   readonly clock: () => Date;
-  /** When to poll a message next, given what this poll found. */
-  readonly nextPollAt: (input: NextPollInput) => Date;
+  /** When to poll next and when tracking ends (see `shared/lifecycle/policy.ts`). */
+  readonly policy: LifecyclePolicy;
   readonly log?: SyncLogger;
-}
-
-export interface NextPollInput {
-  readonly now: Date;
-  readonly trackedAt: Date;
-  readonly outcome: 'unchanged' | 'changed' | 'not-found' | 'error';
 }
 
 /** The subset of a structured logger the use case needs (Powertools' Logger fits). */
@@ -45,60 +52,30 @@ export interface SyncLogger {
   error(message: string, extra: Record<string, unknown>): void;
 }
 
+interface OutcomeBase {
+  readonly messageId: string;
+  /** Outbox events from earlier cycles published now. */
+  readonly recovered: number;
+  /** Set when this sync ended the tracking (or flushed an ended message). */
+  readonly finished: Exclude<TrackingState, 'active'> | null;
+}
+
 export type MessageOutcome =
-  | { readonly messageId: string; readonly kind: 'unchanged'; readonly recovered: number }
-  | {
-      readonly messageId: string;
+  | (OutcomeBase & { readonly kind: 'unchanged' })
+  | (OutcomeBase & {
       readonly kind: 'changed';
       readonly changes: number;
       readonly published: number;
-      readonly recovered: number;
       /** Events still in the outbox after this sync (retried next cycle). */
       readonly pending: number;
       readonly events: readonly CatalogEvent[];
-    }
-  | {
-      readonly messageId: string;
+    })
+  | (OutcomeBase & {
       readonly kind: 'error';
       readonly errorKind: ErrorKind;
       readonly message: string;
-      readonly recovered: number;
       readonly error: unknown;
-    };
-
-/** Thrown when an outbox flush left events unpublished: do not poll on top of them. */
-class OutboxStuck extends Error {
-  constructor(
-    readonly pending: number,
-    readonly detail: string,
-  ) {
-    super(`${pending} committed event(s) could not be published yet: ${detail}`);
-  }
-}
-
-interface FlushResult {
-  readonly loaded: LoadedMessage;
-  readonly published: number;
-  readonly pending: number;
-  readonly failure: string | null;
-}
-
-/** Writes the audit trail for the outbox, publishes it, and removes what the bus accepted. */
-async function flush(deps: SyncDeps, loaded: LoadedMessage): Promise<FlushResult> {
-  const events = loaded.outbox;
-  if (events.length === 0) return { loaded, published: 0, pending: 0, failure: null };
-  await deps.store.writeAudit(loaded.message.messageId, events);
-  const result = await deps.publisher.publish(events);
-  const after =
-    result.accepted.length > 0 ? await deps.store.markPublished(loaded, result.accepted) : loaded;
-  const first = result.failed[0];
-  return {
-    loaded: after,
-    published: result.accepted.length,
-    pending: result.failed.length,
-    failure: first ? `${first.errorCode}: ${first.errorMessage}` : null,
-  };
-}
+    });
 
 /**
  * Syncs one message. Never throws for a per-message failure: it returns an
@@ -112,54 +89,58 @@ export async function syncMessage(
   options: { signal?: AbortSignal } = {},
 ): Promise<MessageOutcome> {
   let recovered = 0;
-  let trackedAt: Date | null = null;
+  let loaded: LoadedMessage | null = null;
+  const fail = (error: unknown, errorKind = classifyError(error)): MessageOutcome => ({
+    messageId,
+    kind: 'error',
+    errorKind,
+    message: errorMessage(error),
+    recovered,
+    finished: null,
+    error,
+  });
   try {
-    const initial = await deps.store.load(messageId);
-    if (!initial) {
-      return {
-        messageId,
-        kind: 'error',
-        errorKind: 'not-tracked',
-        message: `message ${messageId} is not tracked`,
-        recovered,
-        error: null,
-      };
-    }
-    trackedAt = new Date(initial.message.trackedAt);
+    loaded = await deps.store.load(messageId);
+    if (!loaded) return fail(new Error(`message ${messageId} is not tracked`), 'not-tracked');
 
     // Leftovers of an earlier crash or failed publish go first, with their ids.
-    const old = await flush(deps, initial);
+    const old = await flush(deps, loaded);
     recovered = old.published;
     if (old.pending > 0) throw new OutboxStuck(old.pending, old.failure ?? 'unknown');
+    loaded = old.loaded;
 
-    const reply = await deps.provider.bulkStatus(messageId, options);
-    const now = deps.clock();
-    const { changed, events } = diffRecipients(old.loaded.recipients, reply, {
-      messageId,
-      metadata: old.loaded.message.metadata,
-      observedAt: now,
-    });
-
-    if (events.length === 0) {
-      await deps.store.recordPoll(
-        messageId,
-        now,
-        deps.nextPollAt({ now, trackedAt, outcome: 'unchanged' }),
-      );
-      return { messageId, kind: 'unchanged', recovered };
+    if (!loaded.message.active) {
+      // Ended (completed, expired, untracked...): its last events are out, so it
+      // leaves the due index.
+      await deps.store.retire(messageId);
+      const state = loaded.message.state as Exclude<TrackingState, 'active'>;
+      return { messageId, kind: 'unchanged', recovered, finished: state };
     }
 
-    const committed = await deps.store.commit(old.loaded, {
-      changed,
-      events,
-      observedAt: now.toISOString(),
-    });
-    const fresh = await flush(deps, committed);
-    await deps.store.recordPoll(
-      messageId,
-      now,
-      deps.nextPollAt({ now, trackedAt, outcome: 'changed' }),
-    );
+    let notFound: unknown = null;
+    let events: CatalogEvent[] = [];
+    const now = deps.clock();
+    try {
+      const reply = await deps.provider.bulkStatus(messageId, options);
+      const diff = diffRecipients(loaded.recipients, reply, {
+        messageId,
+        metadata: loaded.message.metadata,
+        observedAt: now,
+      });
+      events = diff.events;
+      if (events.length > 0) {
+        loaded = await deps.store.commit(loaded, {
+          changed: diff.changed,
+          events: diff.events,
+          observedAt: now.toISOString(),
+        });
+      }
+    } catch (error) {
+      if (classifyError(error) !== 'not-found') throw error;
+      notFound = error;
+    }
+
+    const fresh = await flush(deps, loaded);
     if (fresh.failure) {
       deps.log?.warn('events left in the outbox for the next cycle', {
         messageId,
@@ -167,6 +148,17 @@ export async function syncMessage(
         reason: fresh.failure,
       });
     }
+    const decision = decide(deps.policy, {
+      now,
+      trackedAt: new Date(loaded.message.trackedAt),
+      recipients: loaded.recipients.values(),
+      notFound: notFound !== null,
+    });
+    const finished = await applyDecision(deps, fresh.loaded, decision, now);
+
+    // Code 4 right after sending is normal: reported, retried on schedule.
+    if (notFound !== null && !finished) return fail(notFound, 'not-found');
+    if (events.length === 0) return { messageId, kind: 'unchanged', recovered, finished };
     return {
       messageId,
       kind: 'changed',
@@ -174,25 +166,49 @@ export async function syncMessage(
       published: fresh.published,
       pending: fresh.pending,
       recovered,
+      finished,
       events,
     };
   } catch (error) {
     const errorKind = error instanceof OutboxStuck ? 'publish' : classifyError(error);
-    if (trackedAt && (errorKind === 'not-found' || errorKind === 'transient')) {
+    if (loaded?.message.active && errorKind === 'transient') {
       // Best effort: keep the schedule moving so a failing message does not hog every cycle.
       const now = deps.clock();
-      const outcome = errorKind === 'not-found' ? 'not-found' : 'error';
       await deps.store
-        .recordPoll(messageId, now, deps.nextPollAt({ now, trackedAt, outcome }))
+        .recordPoll(messageId, now, new Date(now.getTime() + deps.policy.minIntervalMs))
         .catch(() => undefined);
     }
-    return {
-      messageId,
-      kind: 'error',
-      errorKind,
-      message: errorMessage(error),
-      recovered,
-      error,
-    };
+    return fail(error, errorKind);
   }
+}
+
+/**
+ * Schedules the next poll, or ends tracking: the ending state and its event
+ * are written together, then published (or left in the outbox for the next
+ * cycle, which retires the message once they are out).
+ */
+async function applyDecision(
+  deps: SyncDeps,
+  loaded: LoadedMessage,
+  decision: Decision,
+  now: Date,
+): Promise<Exclude<TrackingState, 'active'> | null> {
+  const messageId = loaded.message.messageId;
+  if (decision.kind === 'continue') {
+    await deps.store.recordPoll(messageId, now, decision.nextPollAt);
+    return null;
+  }
+  const recipients = [...loaded.recipients.values()];
+  const [state, event] =
+    decision.kind === 'completed'
+      ? (['completed', trackingCompleted(loaded.message, recipients, now)] as const)
+      : decision.kind === 'expired'
+        ? (['expired', trackingExpired(loaded.message, recipients, decision.pending, now)] as const)
+        : (['not-found', messageNotFound(loaded.message, now)] as const);
+  const ended = await deps.store.finish(loaded, state, [event], now);
+  if (!ended) return null; // another poller ended it first
+  const out = await flush(deps, ended);
+  if (out.pending === 0) await deps.store.retire(messageId);
+  deps.log?.info('tracking ended', { messageId, state });
+  return state;
 }

@@ -69,10 +69,13 @@ describe('status-sync CLI', () => {
       /cycle: 1\/1 message\(s\) polled, 2 change\(s\), 2 event\(s\) published/,
     );
     const published = h.bus.events.filter((e) => e.detail.messageId === id);
-    expect(published.map((e) => e.detail.metadata)).toEqual([
-      { campaign: 'spring', tenant: 't1' },
-      { campaign: 'spring', tenant: 't1' },
+    expect(published.map((e) => e.detailType)).toEqual([
+      'MessageTrackingStarted',
+      'RecipientDelivered',
+      'RecipientStatusChanged',
     ]);
+    for (const e of published)
+      expect(e.detail.metadata).toEqual({ campaign: 'spring', tenant: 't1' });
 
     const status = await cli(['status', id, '--json'], env);
     expect(status.code).toBe(0);
@@ -97,10 +100,71 @@ describe('status-sync CLI', () => {
     });
     const human = await cli(['status', id], env);
     expect(human.stdout).toContain('ana@x.fr  Delivered');
-  });
+
+    // The audit trail, whole and for one recipient.
+    const history = await cli(['history', id, '--json'], env);
+    expect(history.code).toBe(0);
+    const records = JSON.parse(history.stdout).records as Array<{
+      eventId: string;
+      detailType: string;
+      detail: { email?: string };
+    }>;
+    expect(records.map((r) => r.detailType).sort()).toEqual([
+      'MessageTrackingStarted',
+      'RecipientDelivered',
+      'RecipientStatusChanged',
+    ]);
+    expect(new Set(records.map((r) => r.eventId))).toEqual(
+      new Set(published.map((e) => String(e.detail.eventId))),
+    );
+    const one = await cli(['history', id, '--email', 'bob@x.fr'], env);
+    expect(one.stdout).toContain('bob@x.fr');
+    expect(one.stdout).not.toContain('ana@x.fr');
+    expect(one.stdout).toContain('1 record(s)');
+
+    // Replay: the same ids again, marked replayed.
+    const before = h.bus.events.length;
+    const replay = await cli(['replay', id], env);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toContain('replayed 3 of 3 event(s)');
+    const replayed = h.bus.events.slice(before);
+    expect(replayed.every((e) => e.detail.replayed === true)).toBe(true);
+    expect(new Set(replayed.map((e) => String(e.detail.eventId)))).toEqual(
+      new Set(records.map((r) => r.eventId)),
+    );
+    const future = await cli(['replay', id, '--since', '2999-01-01T00:00:00Z'], env);
+    expect(future.stdout).toContain('replayed 0 of 0 event(s)');
+    const badSince = await cli(['replay', id, '--since', 'yesterday'], env);
+    expect(badSince.code).not.toBe(0);
+    expect(badSince.stderr).toContain('--since expects an ISO 8601 time');
+
+    // Snapshot: every recipient's state in one event.
+    const snap = await cli(['snapshot', id], env);
+    expect(snap.code).toBe(0);
+    const snapshot = h.bus.events.at(-1);
+    expect(snapshot?.detailType).toBe('MessageStatusSnapshot');
+    expect(snapshot?.detail.recipients).toEqual([
+      expect.objectContaining({ email: 'ana@x.fr', status: 'Delivered', sequence: 1 }),
+      expect.objectContaining({ email: 'bob@x.fr', status: 'Waiting', sequence: 1 }),
+    ]);
+
+    // Untrack: no longer polled; a second untrack says so.
+    const untrack = await cli(['untrack', id], env);
+    expect(untrack.stdout).toContain(`${id} is no longer tracked`);
+    await cli(['poll', '--force'], env); // flushes, then retires it
+    const afterUntrack = await cli(['poll', '--force'], env);
+    expect(afterUntrack.stdout).toMatch(/cycle: 0\/0 message/);
+    const again = await cli(['untrack', id], env);
+    expect(again.stdout).toContain('had already ended (untracked)');
+    // About 20 CLI processes, each starting TypeScript through tsx.
+  }, 120_000);
 
   it('poll exits non-zero with a clear message when the API key is missing or rejected', async () => {
     const env = h.env();
+    h.simulator.script('cli-key', [
+      { kind: 'ok', recipients: [{ email: 'k@x.fr', status: 'Sent' }] },
+    ]);
+    expect((await cli(['track', 'cli-key'], env)).code).toBe(0);
     const missing = await cli(['poll', '--force'], { ...env, MAILPARTNER_API_KEY: '' });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('MAILPARTNER_API_KEY is not set');
@@ -135,7 +199,16 @@ describe('status-sync CLI', () => {
   });
 
   it('every command has --help', async () => {
-    for (const command of ['init', 'track', 'poll', 'status']) {
+    for (const command of [
+      'init',
+      'track',
+      'poll',
+      'status',
+      'history',
+      'replay',
+      'untrack',
+      'snapshot',
+    ]) {
       const run = await cli([command, '--help'], h.env());
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Usage: status-sync ${command}`);

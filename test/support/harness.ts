@@ -7,11 +7,11 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
 import { type MailPartnerSimulator, startSimulator } from '../../local/simulator/server.ts';
+import { type LifecyclePolicy, lifecyclePolicy } from '../../shared/lifecycle/policy.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
 import { EventBridgePublisher } from '../../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
 import type { EventPublisher, StatusProvider, StatusStore } from '../../shared/sync/ports.ts';
-import { fixedSchedule } from '../../shared/sync/schedule.ts';
 import type { SyncDeps } from '../../shared/sync/sync-message.ts';
 
 export const TEST_API_KEY = 'mp-test-KEY-7f3a9c1e5b';
@@ -31,6 +31,7 @@ export interface Harness {
     store?: StatusStore;
     publisher?: EventPublisher;
     provider?: StatusProvider;
+    policy?: LifecyclePolicy;
   }): SyncDeps;
   /** Environment for a CLI process pointed at these servers. */
   env(): Record<string, string>;
@@ -76,7 +77,7 @@ export async function startHarness(options: { tableName?: string } = {}): Promis
       store: o.store ?? store,
       publisher: o.publisher ?? publisher,
       clock: () => new Date(harness.now),
-      nextPollAt: fixedSchedule({ intervalMs: 60_000 }),
+      policy: o.policy ?? lifecyclePolicy(),
     }),
     env: () => ({
       MAILPARTNER_API_KEY: TEST_API_KEY,

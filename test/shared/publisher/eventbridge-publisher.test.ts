@@ -11,8 +11,8 @@ import {
 } from '../../../local/eventbridge-server.ts';
 import {
   type CatalogEvent,
-  type DetailType,
   EVENT_SOURCE,
+  type RecipientEvent,
   type RecipientEventDetail,
 } from '../../../shared/catalog/events.ts';
 import {
@@ -32,7 +32,7 @@ const BUS = 'status-events';
 function recipientEvent(
   n: number,
   detail: Partial<RecipientEventDetail> = {},
-  detailType: DetailType = 'RecipientDelivered',
+  detailType: RecipientEvent['detailType'] = 'RecipientDelivered',
 ): CatalogEvent {
   return {
     detailType,

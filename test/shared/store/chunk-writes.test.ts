@@ -10,6 +10,7 @@ const message = {
   nextPollAt: T0.toISOString(),
   lastPolledAt: null,
   active: true,
+  state: 'active' as const,
 };
 
 function chunk(index: number, ids: number[], outboxIds: number[] = []): ChunkSnapshot {

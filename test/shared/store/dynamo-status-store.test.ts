@@ -35,6 +35,7 @@ describe('DynamoStatusStore.track', () => {
         nextPollAt: T0.toISOString(),
         lastPolledAt: null,
         active: true,
+        state: 'active',
       },
     });
     expect((await store.load('m-1'))?.message).toEqual(result.message);
@@ -50,13 +51,14 @@ describe('DynamoStatusStore.track', () => {
 });
 
 describe('DynamoStatusStore.listDue', () => {
-  it('returns only active messages whose nextPollAt has come, oldest first, from the GSI', async () => {
+  it('returns only messages whose nextPollAt has come, oldest first, from the GSI', async () => {
     const { store, requests } = await freshStore(server);
     await store.track('late', {}, minutesAfter(T0, 2));
     await store.track('early', {}, T0);
     await store.track('future', {}, minutesAfter(T0, 60));
     await store.track('gone', {}, T0);
     await store.untrack('gone');
+    await store.retire('gone');
     requests.length = 0;
 
     const due = await store.listDue(minutesAfter(T0, 5));
@@ -65,14 +67,33 @@ describe('DynamoStatusStore.listDue', () => {
     expect(requests).toEqual(['QueryCommand']);
   });
 
-  it('with force returns every active message, due or not, but never inactive ones', async () => {
+  it('with force returns every indexed message, due or not, but never retired ones', async () => {
     const { store } = await freshStore(server);
     await store.track('a', {}, T0);
     await store.track('b', {}, minutesAfter(T0, 60));
     await store.track('c', {}, T0);
     await store.untrack('c');
+    await store.retire('c');
     const due = await store.listDue(T0, { force: true });
     expect(due.map((m) => m.messageId)).toEqual(['a', 'b']);
+  });
+
+  it('keeps an untracked message listed (inactive) until it is retired, so its outbox can be flushed', async () => {
+    const { store } = await freshStore(server);
+    await store.track('u', {}, T0);
+    await store.untrack('u');
+    expect((await store.listDue(T0)).map((m) => [m.messageId, m.active, m.state])).toEqual([
+      ['u', false, 'untracked'],
+    ]);
+    await store.retire('u');
+    expect(await store.listDue(T0, { force: true })).toEqual([]);
+  });
+
+  it('retire leaves an active message in the index', async () => {
+    const { store } = await freshStore(server);
+    await store.track('a', {}, T0);
+    await store.retire('a');
+    expect((await store.listDue(T0)).map((m) => m.messageId)).toEqual(['a']);
   });
 
   it('stops at limit, following pages', async () => {
@@ -103,6 +124,7 @@ describe('DynamoStatusStore.recordPoll and untrack', () => {
     await store.track('m-1', {}, T0);
     const untracked = await store.untrack('m-1');
     expect(untracked?.active).toBe(false);
+    await store.retire('m-1');
 
     await store.recordPoll('m-1', minutesAfter(T0, 1), minutesAfter(T0, 2));
 

@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoServer } from '../../../local/dynamodb-server.ts';
-import type { CatalogEvent } from '../../../shared/catalog/events.ts';
+import type { RecipientEvent as CatalogEvent } from '../../../shared/catalog/events.ts';
 import { type RecipientState, recipientKey } from '../../../shared/model.ts';
 import { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
 import type { CommitInput } from '../../../shared/sync/ports.ts';

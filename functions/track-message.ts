@@ -1,0 +1,128 @@
+/**
+ * The `TrackMessage` rule target: a backend that has just sent a message puts
+ * `{ messageId, metadata? }` on the bus, and this function starts tracking it.
+ * Tracking is idempotent, so a retried or replayed event changes nothing.
+ *
+ * A bad event throws `TrackMessageRejectedError` naming what is wrong; after
+ * Lambda's retries the event lands in the rejects queue, with that message in
+ * its `ErrorMessage` attribute.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { loadConfig } from '../shared/config.ts';
+import type { StatusStore } from '../shared/sync/ports.ts';
+import { createRuntime } from './runtime.ts';
+
+/** detail-type of the tracking request (the stack's rule matches it). */
+export const TRACK_MESSAGE_DETAIL_TYPE = 'TrackMessage';
+
+/** `detail` of a TrackMessage event; the store then applies its own limits. */
+export const trackMessageDetail = z.object({
+  messageId: z.string().describe('MailPartner messageId returned by /v1/send.'),
+  metadata: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Echoed in every event of this message; string values only.'),
+});
+
+export type TrackMessageDetail = z.infer<typeof trackMessageDetail>;
+
+/** The event can never be tracked as it is: fix the publisher, then put it again. */
+export class TrackMessageRejectedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TrackMessageRejectedError';
+  }
+}
+
+export interface TrackMessageDeps {
+  readonly store: Pick<StatusStore, 'track'>;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface TrackMessageResult {
+  readonly messageId: string;
+  /** False when the message was already tracked (nothing changed). */
+  readonly created: boolean;
+  readonly trackedAt: string;
+}
+
+export function createHandler(deps: TrackMessageDeps) {
+  const track = async (event: EventBridgeEvent<string, unknown>): Promise<TrackMessageResult> => {
+    let request: TrackMessageDetail;
+    try {
+      request = parseTrackMessage(event);
+      const { created, message } = await deps.store.track(
+        request.messageId,
+        request.metadata ?? {},
+        deps.clock(),
+      );
+      deps.metrics.addMetric('MessagesTracked', MetricUnit.Count, created ? 1 : 0);
+      deps.logger.info(created ? 'tracking started' : 'already tracked', {
+        messageId: message.messageId,
+        eventId: event.id,
+      });
+      return { messageId: message.messageId, created, trackedAt: message.trackedAt };
+    } catch (error) {
+      const rejected = asRejection(event, error);
+      if (!rejected) throw error;
+      deps.metrics.addMetric('TrackRequestsRejected', MetricUnit.Count, 1);
+      deps.logger.warn('TrackMessage rejected', { eventId: event.id, reason: rejected.message });
+      throw rejected;
+    }
+  };
+  return middy(track).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+}
+
+/** @throws TrackMessageRejectedError naming every problem of the event. */
+export function parseTrackMessage(event: EventBridgeEvent<string, unknown>): TrackMessageDetail {
+  if (event['detail-type'] !== TRACK_MESSAGE_DETAIL_TYPE) {
+    throw new TrackMessageRejectedError(
+      `Event ${event.id} rejected: detail-type is "${event['detail-type']}", expected "${TRACK_MESSAGE_DETAIL_TYPE}"`,
+    );
+  }
+  const parsed = trackMessageDetail.safeParse(event.detail);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `detail${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`,
+    );
+    throw new TrackMessageRejectedError(
+      `TrackMessage event ${event.id} rejected: ${problems.join('; ')}. Expected detail {"messageId": "<MailPartner messageId>", "metadata": {"<key>": "<string>"}}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Errors that retrying the same event cannot fix, as the rejection to throw; null for the rest. */
+function asRejection(
+  event: EventBridgeEvent<string, unknown>,
+  error: unknown,
+): TrackMessageRejectedError | null {
+  if (error instanceof TrackMessageRejectedError) return error;
+  if (error instanceof Error && error.name === 'InvalidTrackRequestError') {
+    return new TrackMessageRejectedError(
+      `TrackMessage event ${event.id} rejected: ${error.message}`,
+      { cause: error },
+    );
+  }
+  return null;
+}
+
+function defaultDeps(): TrackMessageDeps {
+  const runtime = createRuntime(loadConfig(process.env));
+  return {
+    store: runtime.store,
+    clock: () => new Date(),
+    logger: new Logger({ serviceName: 'mailpartner-status-sync' }),
+    metrics: new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'track-message' }),
+  };
+}
+
+export const handler = createHandler(defaultDeps());

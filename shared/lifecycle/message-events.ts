@@ -1,0 +1,130 @@
+/**
+ * Message-level events (tracking started, completed, expired, not found,
+ * snapshots), built from stored state. Pure: times come in as arguments, and
+ * ids are derived like recipient event ids, so a retry re-derives the same id.
+ */
+import { MAX_LISTED_RECIPIENTS, type MessageEvent, SNAPSHOT_PART_SIZE } from '../catalog/events.ts';
+import { eventIdFor } from '../diff/event-id.ts';
+import type { RecipientState } from '../model.ts';
+import type { TrackedMessage } from '../sync/ports.ts';
+import { countByStatus } from './policy.ts';
+
+type MessageDetailType = MessageEvent['detailType'];
+
+/** A message event's id: one per (message, kind, occurrence). */
+export function messageEventId(
+  messageId: string,
+  detailType: MessageDetailType,
+  occurrence: string,
+): string {
+  return eventIdFor({
+    messageId,
+    recipientKey: '',
+    sequence: 0,
+    detailType,
+    previousStatus: null,
+    status: occurrence,
+    stopMail: false,
+  });
+}
+
+function base(message: TrackedMessage, detailType: MessageDetailType, observedAt: Date) {
+  return {
+    // One "started" and one ending per tracking: trackedAt tells trackings apart.
+    eventId: messageEventId(message.messageId, detailType, message.trackedAt),
+    messageId: message.messageId,
+    metadata: { ...message.metadata },
+    trackedAt: message.trackedAt,
+    observedAt: observedAt.toISOString(),
+  };
+}
+
+export function trackingStarted(message: TrackedMessage): MessageEvent {
+  return {
+    detailType: 'MessageTrackingStarted',
+    detail: base(message, 'MessageTrackingStarted', new Date(message.trackedAt)),
+  };
+}
+
+export function trackingCompleted(
+  message: TrackedMessage,
+  recipients: readonly RecipientState[],
+  at: Date,
+): MessageEvent {
+  return {
+    detailType: 'MessageTrackingCompleted',
+    detail: {
+      ...base(message, 'MessageTrackingCompleted', at),
+      recipients: recipients.length,
+      counts: countByStatus(recipients),
+    },
+  };
+}
+
+export function trackingExpired(
+  message: TrackedMessage,
+  recipients: readonly RecipientState[],
+  pending: readonly RecipientState[],
+  at: Date,
+): MessageEvent {
+  return {
+    detailType: 'MessageTrackingExpired',
+    detail: {
+      ...base(message, 'MessageTrackingExpired', at),
+      recipients: recipients.length,
+      counts: countByStatus(recipients),
+      pendingCount: pending.length,
+      pending: pending
+        .slice(0, MAX_LISTED_RECIPIENTS)
+        .map((r) => ({ email: r.email, token: r.token, status: r.status })),
+    },
+  };
+}
+
+export function messageNotFound(message: TrackedMessage, at: Date): MessageEvent {
+  return {
+    detailType: 'MessageNotFound',
+    detail: {
+      ...base(message, 'MessageNotFound', at),
+      gaveUpAfterMs: Math.max(0, at.getTime() - Date.parse(message.trackedAt)),
+    },
+  };
+}
+
+/**
+ * A snapshot of every recipient, in parts of SNAPSHOT_PART_SIZE so each event
+ * stays small. The snapshot time identifies it: the same request twice at the
+ * same instant yields the same ids.
+ */
+export function statusSnapshot(
+  message: TrackedMessage,
+  recipients: readonly RecipientState[],
+  at: Date,
+): MessageEvent[] {
+  const sorted = [...recipients].sort(
+    (a, b) => a.email.localeCompare(b.email) || a.token.localeCompare(b.token),
+  );
+  const parts = Math.max(1, Math.ceil(sorted.length / SNAPSHOT_PART_SIZE));
+  return Array.from({ length: parts }, (_, i) => ({
+    detailType: 'MessageStatusSnapshot' as const,
+    detail: {
+      ...base(message, 'MessageStatusSnapshot', at),
+      eventId: messageEventId(
+        message.messageId,
+        'MessageStatusSnapshot',
+        `${at.toISOString()}#${i + 1}`,
+      ),
+      part: i + 1,
+      parts,
+      recipients: sorted.slice(i * SNAPSHOT_PART_SIZE, (i + 1) * SNAPSHOT_PART_SIZE).map((r) => ({
+        email: r.email,
+        token: r.token,
+        status: r.status,
+        stopMail: r.stopMail,
+        cost: r.cost,
+        statusAt: r.statusAt,
+        sequence: r.sequence,
+      })),
+    },
+  }));
+}
