@@ -36,6 +36,8 @@ const envSchema = z.object({
     .max(24 * 60)
     .default(30),
   AUDIT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(90),
+  PROVIDER_BUDGET_PER_MINUTE: z.coerce.number().int().min(1).max(2000).default(1800),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export interface Config {
@@ -48,6 +50,13 @@ export interface Config {
   /** Schedule and end-of-tracking settings. */
   readonly policy: LifecyclePolicy;
   readonly auditRetentionDays: number;
+  /**
+   * MailPartner requests a minute for this deployment, below the provider's
+   * 2,000/min per IP so that the user's own sending code keeps some headroom.
+   */
+  readonly budgetPerMinute: number;
+  /** Reserved concurrency of the fan-out workers (each gets budget / workers). */
+  readonly workerConcurrency: number;
   /** The API key, or null when not configured. Never log it. */
   apiKey(): string | null;
 }
@@ -81,6 +90,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       notFoundIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     }),
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    budgetPerMinute: e.PROVIDER_BUDGET_PER_MINUTE,
+    workerConcurrency: e.WORKER_CONCURRENCY,
     apiKey: () => key,
   };
 }

@@ -1,0 +1,56 @@
+/**
+ * Fan-out dispatcher: once a minute, finds due messages (at most the provider
+ * budget) and enqueues them for the workers. Does not talk to MailPartner.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { loadConfig } from '../shared/config.ts';
+import { SqsWorkQueue } from '../shared/queue/sqs-work-queue.ts';
+import { type DispatchSummary, dispatchDue, type WorkQueue } from '../shared/sync/dispatch.ts';
+import type { StatusStore } from '../shared/sync/ports.ts';
+import { lazyHandler } from './lazy-handler.ts';
+import { createRuntime } from './runtime.ts';
+
+export interface DispatcherDeps {
+  readonly store: Pick<StatusStore, 'listDue'>;
+  readonly queue: WorkQueue;
+  readonly budgetPerMinute: number;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export function createDispatcherHandler(deps: DispatcherDeps) {
+  const dispatch = async (): Promise<DispatchSummary> => {
+    const summary = await dispatchDue(deps, deps.clock(), {
+      budgetPerMinute: deps.budgetPerMinute,
+    });
+    deps.metrics.addMetric('MessagesDispatched', MetricUnit.Count, summary.enqueued);
+    deps.metrics.addMetric('DispatchFailures', MetricUnit.Count, summary.failed);
+    deps.logger.info('dispatch summary', { summary });
+    if (summary.capped) deps.logger.warn('more messages due than the budget; the rest wait', {});
+    return summary;
+  };
+  return middy(dispatch).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+}
+
+function defaultDeps(): DispatcherDeps {
+  const config = loadConfig(process.env);
+  const runtime = createRuntime(config);
+  const queueUrl = process.env.WORK_QUEUE_URL;
+  if (!queueUrl) throw new Error('WORK_QUEUE_URL is not set: the dispatcher needs the work queue');
+  return {
+    store: runtime.store,
+    queue: new SqsWorkQueue({ client: new SQSClient({ region: config.region }), queueUrl }),
+    budgetPerMinute: config.budgetPerMinute,
+    clock: () => new Date(),
+    logger: new Logger({ serviceName: 'mailpartner-status-sync' }),
+    metrics: new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'dispatcher' }),
+  };
+}
+
+export const handler = lazyHandler(() => createDispatcherHandler(defaultDeps()));

@@ -1,0 +1,83 @@
+/**
+ * Fan-out worker: syncs the messages the dispatcher put on the FIFO queue.
+ * Partial batch failures are reported per message (`batchItemFailures`), so
+ * one failing message is retried alone; the queue's redrive policy moves a
+ * message that keeps failing to the DLQ.
+ */
+
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { loadConfig } from '../shared/config.ts';
+import type { ErrorKind } from '../shared/sync/error-kind.ts';
+import { type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
+import { throttledProvider } from '../shared/sync/throttled-provider.ts';
+import { loadApiKey } from './api-key.ts';
+import { lazyHandler } from './lazy-handler.ts';
+import { createRuntime } from './runtime.ts';
+
+/** Outcomes worth a redelivery; the others are settled by the schedule or are permanent. */
+export const RETRY_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'transient',
+  'rate-limited',
+  'throttled',
+  'conflict',
+  'publish',
+  'store',
+  'unknown',
+  'configuration',
+]);
+
+const body = z.object({ messageId: z.string().min(1).max(256) });
+
+export class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+}
+
+export interface WorkerDeps {
+  readonly syncDeps: () => SyncDeps;
+  readonly logger: Logger;
+}
+
+export function createWorkerHandler(deps: WorkerDeps) {
+  const record = async (r: SQSRecord) => {
+    const parsed = body.safeParse(JSON.parse(r.body || 'null'));
+    if (!parsed.success) {
+      // A malformed work item will never succeed: log it and let it go.
+      deps.logger.error('dropping malformed work item', { sqsMessageId: r.messageId });
+      return;
+    }
+    const outcome = await syncMessage(deps.syncDeps(), parsed.data.messageId);
+    if (outcome.kind === 'error' && RETRY_KINDS.has(outcome.errorKind)) {
+      deps.logger.warn('message sync failed; redelivered later', {
+        messageId: outcome.messageId,
+        errorKind: outcome.errorKind,
+        reason: outcome.message,
+      });
+      throw new RetryLater(`${outcome.errorKind}: ${outcome.message}`);
+    }
+  };
+  const work = (event: SQSEvent, context: Context) =>
+    processPartialResponse(event, record, new SqsFifoPartialProcessorAsync(), {
+      context,
+      // Group = messageId: a failure holds back only that message.
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
+  return middy(work).use(injectLambdaContext(deps.logger));
+}
+
+function defaultDeps(): WorkerDeps {
+  const logger = new Logger({ serviceName: 'mailpartner-status-sync' });
+  const config = loadConfig(process.env);
+  const runtime = createRuntime(config, { apiKey: () => loadApiKey() });
+  const perMinute = config.budgetPerMinute / config.workerConcurrency;
+  const base = runtime.syncDeps({ log: logger });
+  const deps = { ...base, provider: throttledProvider(base.provider, { perMinute }) };
+  return { syncDeps: () => deps, logger };
+}
+
+export const handler = lazyHandler(() => createWorkerHandler(defaultDeps()));
