@@ -8,6 +8,7 @@
  *
  *   npm start                                  demo against the simulator
  *   npm start -- --fresh                       forget the state of earlier runs
+ *   npm start -- --data DIR --interval 2       keep state in DIR, poll every 2 s
  *   MAILPARTNER_API_KEY=... npm start -- --track 123 --track 456
  *                                              poll the real provider for these ids
  */
@@ -22,11 +23,11 @@ import { createMailPartnerClient, DEFAULT_BASE_URL } from '../shared/mailpartner
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
 import { runCycle } from '../shared/sync/sync-cycle.ts';
+import { trackMessage } from '../shared/sync/track-message.ts';
 import { startDynamoServer } from './dynamodb-server.ts';
 import { startLocalEventBridge } from './eventbridge-server.ts';
 import { startSimulator } from './simulator/server.ts';
 
-const DATA_DIR = '.status-sync';
 const DEMO_KEY = 'demo-api-key';
 const TABLE = 'mailpartner-status-sync';
 
@@ -36,8 +37,10 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '5' },
     fresh: { type: 'boolean', default: false },
     messages: { type: 'string', default: '4' },
+    data: { type: 'string', default: '.status-sync' },
   },
 });
+const DATA_DIR = values.data ?? '.status-sync';
 const intervalMs = Math.max(1, Number(values.interval)) * 1000;
 const realIds = values.track ?? [];
 const realKey = process.env.MAILPARTNER_API_KEY?.trim();
@@ -96,9 +99,13 @@ async function main(): Promise<void> {
       notFoundForMs: 3_000,
     });
   }
+  bus.onEvent((e) =>
+    say(formatEventLine({ detailType: e.detailType, detail: e.detail } as unknown as CatalogEvent)),
+  );
   for (const id of ids) {
-    const result = await store.track(id, { source: useReal ? 'cli' : 'demo' }, new Date());
-    if (result.created) say(`tracking ${id}`);
+    const metadata = { source: useReal ? 'cli' : 'demo' };
+    const result = await trackMessage({ store, publisher }, id, metadata, new Date());
+    if (!result.created) say(`${id}: already tracked (${result.message.state})`);
   }
 
   say(
@@ -106,10 +113,6 @@ async function main(): Promise<void> {
       `EventBridge ${bus.url}, MailPartner ${simulator ? `simulator ${simulator.url}` : 'real API'}`,
   );
   say(`polling every ${intervalMs / 1000} s; Ctrl-C stops`);
-  bus.onEvent((e) =>
-    say(formatEventLine({ detailType: e.detailType, detail: e.detail } as unknown as CatalogEvent)),
-  );
-
   const deps = {
     provider,
     store,
