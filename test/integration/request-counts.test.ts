@@ -98,8 +98,8 @@ describe('AWS requests per sync of a 500-recipient message', () => {
       BatchWriteItemCommand: 20,
       PutEventsCommand: 50,
     });
-    const writes =
-      changed.PutItemCommand + changed.UpdateItemCommand + changed.BatchWriteItemCommand;
+    const n = (k: string) => changed[k] ?? 0;
+    const writes = n('PutItemCommand') + n('UpdateItemCommand') + n('BatchWriteItemCommand');
     console.info(
       `500 changed: ${writes} DynamoDB write requests (${(writes / 500).toFixed(3)} per change), ` +
         `${n('PutEventsCommand')} PutEvents (${(n('PutEventsCommand') / 500).toFixed(2)} per change); ` +
