@@ -1,7 +1,9 @@
 /**
  * The `TrackMessage` rule target: a backend that has just sent a message puts
- * `{ messageId, metadata? }` on the bus, and this function starts tracking it.
- * Tracking is idempotent, so a retried or replayed event changes nothing.
+ * `{ messageId, metadata? }` on the bus, and this function starts tracking it
+ * (the same use case as `status-sync track`: the message and its
+ * MessageTrackingStarted event are stored together, then the event is
+ * published). Tracking is idempotent, so a retried or replayed event changes nothing.
  *
  * A bad event throws `TrackMessageRejectedError` naming what is wrong; after
  * Lambda's retries the event lands in the rejects queue, with that message in
@@ -15,7 +17,8 @@ import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig } from '../shared/config.ts';
-import type { StatusStore } from '../shared/sync/ports.ts';
+import type { SyncDeps } from '../shared/sync/sync-message.ts';
+import { trackMessage } from '../shared/sync/track-message.ts';
 import { createRuntime } from './runtime.ts';
 
 /** detail-type of the tracking request (the stack's rule matches it). */
@@ -41,7 +44,8 @@ export class TrackMessageRejectedError extends Error {
 }
 
 export interface TrackMessageDeps {
-  readonly store: Pick<StatusStore, 'track'>;
+  /** The store, and the publisher that announces MessageTrackingStarted. */
+  readonly sync: Pick<SyncDeps, 'store' | 'publisher'>;
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -51,6 +55,8 @@ export interface TrackMessageResult {
   readonly messageId: string;
   /** False when the message was already tracked (nothing changed). */
   readonly created: boolean;
+  /** Whether MessageTrackingStarted reached the bus now (else the next poll sends it). */
+  readonly announced: boolean;
   readonly trackedAt: string;
 }
 
@@ -59,7 +65,8 @@ export function createHandler(deps: TrackMessageDeps) {
     let request: TrackMessageDetail;
     try {
       request = parseTrackMessage(event);
-      const { created, message } = await deps.store.track(
+      const { created, announced, message } = await trackMessage(
+        deps.sync,
         request.messageId,
         request.metadata ?? {},
         deps.clock(),
@@ -68,8 +75,9 @@ export function createHandler(deps: TrackMessageDeps) {
       deps.logger.info(created ? 'tracking started' : 'already tracked', {
         messageId: message.messageId,
         eventId: event.id,
+        ...(created ? { announced } : {}),
       });
-      return { messageId: message.messageId, created, trackedAt: message.trackedAt };
+      return { messageId: message.messageId, created, announced, trackedAt: message.trackedAt };
     } catch (error) {
       const rejected = asRejection(event, error);
       if (!rejected) throw error;
@@ -118,7 +126,7 @@ function asRejection(
 function defaultDeps(): TrackMessageDeps {
   const runtime = createRuntime(loadConfig(process.env));
   return {
-    store: runtime.store,
+    sync: runtime,
     clock: () => new Date(),
     logger: new Logger({ serviceName: 'mailpartner-status-sync' }),
     metrics: new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'track-message' }),
