@@ -179,23 +179,41 @@ export class DynamoStatusStore implements StatusStore {
   /**
    * Takes an ended message out of the due index once its outbox is empty; the
    * cycle calls it after the last flush. Only for inactive messages.
+   *
+   * Given the loaded message, it refuses while anything is left in its outbox,
+   * and the write is conditional on META's outbox being the one seen empty: an
+   * event added since (by a poller ending the message concurrently) keeps it
+   * in the index for the next cycle to flush. Chunk outboxes cannot grow after
+   * the end: commits require an active message. Given only an id, it retires
+   * unconditionally (operators, tests).
+   *
+   * @returns whether the message left the index.
    */
-  async retire(messageId: string): Promise<void> {
+  async retire(target: string | LoadedMessage): Promise<boolean> {
+    const messageId = typeof target === 'string' ? target : target.message.messageId;
+    if (typeof target !== 'string' && target.outbox.length > 0) return false;
+    const outboxVersion = typeof target === 'string' ? null : versionOf(target).meta.version;
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
           UpdateExpression: 'REMOVE #duePk, #dueAt',
-          ConditionExpression: 'active = :false',
+          ConditionExpression:
+            outboxVersion === null
+              ? 'active = :false'
+              : `active = :false AND ${OUTBOX_VERSION_MATCHES}`,
           ExpressionAttributeNames: this.#dueNames(),
-          ExpressionAttributeValues: { ':false': { BOOL: false } },
+          ExpressionAttributeValues: {
+            ':false': { BOOL: false },
+            ...(outboxVersion === null ? {} : { ':expected': { N: String(outboxVersion) } }),
+          },
         }),
       );
+      return true;
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) {
-        throw this.#translate(error, `retiring message ${messageId}`);
-      }
+      if (isConditionalCheckFailed(error)) return false;
+      throw this.#translate(error, `retiring message ${messageId}`);
     }
   }
 
@@ -336,10 +354,13 @@ export class DynamoStatusStore implements StatusStore {
     if (input.changed.size === 0 && input.events.length === 0) return loaded;
 
     const writes = planCommit(messageId, version, input);
-    const written = await this.#writeChunks(messageId, writes, 'committing');
+    const chunkCount = Math.max(version.chunkCount, ...writes.map((w) => w.index + 1));
+    // Encoded first, so an oversized chunk fails the commit before any write.
+    const encoded = await this.#encode(messageId, writes);
+    const meta = await this.#claimState(messageId, version.meta, chunkCount);
+    const written = await this.#writeChunks(messageId, writes, encoded, 'committing');
     const chunks = mergeChunks(version, written);
-    if (chunks.length > version.chunkCount) await this.#raiseChunkCount(messageId, chunks.length);
-    return toLoaded(loaded.message, chunks.length, chunks, version.meta);
+    return toLoaded(loaded.message, chunkCount, chunks, meta);
   }
 
   /**
@@ -367,7 +388,7 @@ export class DynamoStatusStore implements StatusStore {
     let stale = false;
     let meta = version.meta;
     if (metaChanged) {
-      const next = { events: metaLeft, version: version.meta.version + 1 };
+      const next = { ...version.meta, events: metaLeft, version: version.meta.version + 1 };
       if (await this.#putMetaOutbox(messageId, version.meta.version, next)) meta = next;
       else stale = true;
     }
@@ -402,6 +423,7 @@ export class DynamoStatusStore implements StatusStore {
     const version = versionOf(loaded);
     const messageId = loaded.message.messageId;
     const meta = {
+      ...version.meta,
       events: [...version.meta.events, ...events],
       version: version.meta.version + 1,
     };
@@ -412,7 +434,7 @@ export class DynamoStatusStore implements StatusStore {
           Key: metaKey(messageId),
           UpdateExpression:
             'SET active = :false, #state = :state, finishedAt = :at, outbox = :outbox, outboxVersion = :next, #dueAt = :at',
-          ConditionExpression: `active = :true AND ${OUTBOX_VERSION_MATCHES}`,
+          ConditionExpression: `active = :true AND stateVersion = :sv AND ${OUTBOX_VERSION_MATCHES}`,
           ExpressionAttributeNames: { '#dueAt': DUE_INDEX.sortKey.name, '#state': 'state' },
           ExpressionAttributeValues: {
             ':false': { BOOL: false },
@@ -422,6 +444,7 @@ export class DynamoStatusStore implements StatusStore {
             ':outbox': { S: JSON.stringify(meta.events) },
             ':next': { N: String(meta.version) },
             ':expected': { N: String(version.meta.version) },
+            ':sv': { N: String(version.meta.stateVersion) },
           },
         }),
       );
@@ -595,9 +618,9 @@ export class DynamoStatusStore implements StatusStore {
   async #writeChunks(
     messageId: string,
     writes: readonly ChunkWrite[],
+    encoded: readonly Uint8Array[],
     doing: string,
   ): Promise<ChunkSnapshot[]> {
-    const encoded = await this.#encode(messageId, writes);
     const written: ChunkSnapshot[] = [];
     for (const [i, write] of writes.entries()) {
       try {
@@ -652,25 +675,39 @@ export class DynamoStatusStore implements StatusStore {
   }
 
   /**
-   * Keeps META's `chunkCount` (informational: load reads the chunks themselves)
-   * in step; only ever raised, so a late writer cannot lower it.
+   * The first write of every commit: moves META's `stateVersion` on, and its
+   * `chunkCount` (informational: load reads the chunks themselves) with it.
+   * Conditional on the version loaded and on the message still being active,
+   * so of two pollers the second fails here before writing any chunk, and a
+   * message that ended (or was untracked) takes no more state. Timeline:
+   *
+   *   A: load v1 ─────────────── claim v1→v2 ✓ ── write chunks ── finish(v2)
+   *   B:   load v1 ── claim v1→v2 ✗ (ConcurrentUpdateError, nothing written)
+   *   C:   load v1 (stale) ─────────────────────────────── finish(v1) ✗
    */
-  async #raiseChunkCount(messageId: string, chunkCount: number): Promise<void> {
+  async #claimState(messageId: string, meta: MetaOutbox, chunkCount: number): Promise<MetaOutbox> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
-          UpdateExpression: 'SET chunkCount = :n',
-          ConditionExpression: 'attribute_exists(pk) AND chunkCount < :n',
-          ExpressionAttributeValues: { ':n': { N: String(chunkCount) } },
+          UpdateExpression: 'SET stateVersion = :next, chunkCount = :n',
+          ConditionExpression: 'stateVersion = :expected AND active = :true',
+          ExpressionAttributeValues: {
+            ':next': { N: String(meta.stateVersion + 1) },
+            ':expected': { N: String(meta.stateVersion) },
+            ':true': { BOOL: true },
+            ':n': { N: String(chunkCount) },
+          },
         }),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) {
-        throw this.#translate(error, `updating the chunk count of message ${messageId}`);
+      if (isConditionalCheckFailed(error)) {
+        throw new ConcurrentUpdateError(messageId, 'META', [], { cause: error });
       }
+      throw this.#translate(error, `committing message ${messageId}`);
     }
+    return { ...meta, stateVersion: meta.stateVersion + 1 };
   }
 
   async #batchWrite(messageId: string, batch: WriteRequest[]): Promise<void> {

@@ -19,8 +19,8 @@ export class StoreError extends Error {
 export class ConcurrentUpdateError extends StoreError {
   constructor(
     readonly messageId: string,
-    /** Chunk that refused the write. */
-    readonly failedChunk: number,
+    /** Chunk that refused the write, or META when another commit claimed the message first. */
+    readonly failedChunk: number | 'META',
     /**
      * Chunks of the same commit written before the refusal. Each of them is
      * self-consistent (its new states sit next to their events in its outbox).
@@ -33,7 +33,7 @@ export class ConcurrentUpdateError extends StoreError {
         ? 'nothing of this commit was written'
         : `chunks ${committedChunks.join(', ')} of this commit were already written, each with its own events`;
     super(
-      `Message ${messageId} was changed concurrently (state chunk ${failedChunk} moved on since it was loaded): ${done}. Reload the message and retry.`,
+      `Message ${messageId} was changed concurrently (${failedChunk === 'META' ? 'another commit or its end' : `state chunk ${failedChunk}`} moved on since it was loaded): ${done}. Reload the message and retry.`,
       options,
     );
     this.name = 'ConcurrentUpdateError';

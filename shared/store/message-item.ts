@@ -33,6 +33,7 @@ export function messageItem(message: TrackedMessage, outbox: readonly MessageEve
     chunkCount: { N: '0' },
     outbox: { S: JSON.stringify(outbox) },
     outboxVersion: { N: '0' },
+    stateVersion: { N: '0' },
     ...(message.active
       ? {
           [DUE_INDEX.partitionKey.name]: { S: DUE_PARTITION },
@@ -79,14 +80,21 @@ export interface MetaOutbox {
   readonly events: readonly MessageEvent[];
   /** Bumped on every change; conditional writes compare it. */
   readonly version: number;
+  /**
+   * Bumped by every commit of recipient state, before its chunks are written:
+   * ending a message is conditional on it, so a poller whose view is stale
+   * cannot end a message another poller just changed.
+   */
+  readonly stateVersion: number;
 }
 
-export const EMPTY_META_OUTBOX: MetaOutbox = { events: [], version: 0 };
+export const EMPTY_META_OUTBOX: MetaOutbox = { events: [], version: 0, stateVersion: 0 };
 
 export function readMetaOutbox(item: Item): MetaOutbox {
   const where = `${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}`;
   const text = readOptionalString(item, 'outbox', where);
-  if (text === null) return EMPTY_META_OUTBOX;
+  const stateVersion = item.stateVersion?.N === undefined ? 0 : Number(item.stateVersion.N);
+  if (text === null) return { ...EMPTY_META_OUTBOX, stateVersion };
   const version = item.outboxVersion?.N === undefined ? 0 : Number(item.outboxVersion.N);
   try {
     const raw = JSON.parse(text) as unknown;
@@ -95,7 +103,7 @@ export function readMetaOutbox(item: Item): MetaOutbox {
       parseCatalogEvent(String(e.detailType), e.detail),
     );
     if (events.some(isRecipientEvent)) throw new Error('holds a recipient event');
-    return { events: events as MessageEvent[], version };
+    return { events: events as MessageEvent[], version, stateVersion };
   } catch (error) {
     throw new CorruptItemError(`Stored item ${where} is corrupt: its outbox is invalid`, {
       cause: error,

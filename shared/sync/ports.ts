@@ -97,8 +97,11 @@ export interface StatusStore {
   writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void>;
   /** Removes these events from the outbox once the bus has accepted them. */
   markPublished(loaded: LoadedMessage, eventIds: readonly string[]): Promise<LoadedMessage>;
-  /** Takes an ended message out of the due index (after its outbox was flushed). */
-  retire(messageId: string): Promise<void>;
+  /**
+   * Takes an ended message out of the due index, only if its outbox is empty
+   * and unchanged since `loaded`; returns whether it did.
+   */
+  retire(loaded: LoadedMessage): Promise<boolean>;
   /** Records that a poll happened and when the next one is due. */
   recordPoll(messageId: string, polledAt: Date, nextPollAt: Date): Promise<void>;
 }

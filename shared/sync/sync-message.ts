@@ -104,15 +104,14 @@ export async function syncMessage(
     if (!loaded) return fail(new Error(`message ${messageId} is not tracked`), 'not-tracked');
 
     // Leftovers of an earlier crash or failed publish go first, with their ids.
-    const old = await flush(deps, loaded);
+    const old = await drain(deps, loaded);
     recovered = old.published;
-    if (old.pending > 0) throw new OutboxStuck(old.pending, old.failure ?? 'unknown');
     loaded = old.loaded;
 
     if (!loaded.message.active) {
       // Ended (completed, expired, untracked...): its last events are out, so it
-      // leaves the due index.
-      await deps.store.retire(messageId);
+      // leaves the due index (unless a concurrent ending added one meanwhile).
+      await deps.store.retire(loaded);
       const state = loaded.message.state as Exclude<TrackingState, 'active'>;
       return { messageId, kind: 'unchanged', recovered, finished: state };
     }
@@ -183,6 +182,35 @@ export async function syncMessage(
 }
 
 /**
+ * Flushes the outbox until it is seen empty. A flush whose removal found the
+ * message moved on returns it reloaded, and the reload may hold events another
+ * poller committed meanwhile (an ending it could not publish, say): those go
+ * out now too, so nothing is left behind when the message is then retired.
+ *
+ * @throws OutboxStuck when events stay unpublished: do not poll on top of them.
+ */
+async function drain(
+  deps: SyncDeps,
+  loaded: LoadedMessage,
+): Promise<{ loaded: LoadedMessage; published: number }> {
+  let current = loaded;
+  let published = 0;
+  for (let round = 0; round < 3 && current.outbox.length > 0; round++) {
+    const out = await flush(deps, current);
+    published += out.published;
+    if (out.pending > 0) throw new OutboxStuck(out.pending, out.failure ?? 'unknown');
+    current = out.loaded;
+  }
+  if (current.outbox.length > 0) {
+    throw new OutboxStuck(
+      current.outbox.length,
+      'the outbox kept changing under concurrent pollers',
+    );
+  }
+  return { loaded: current, published };
+}
+
+/**
  * Schedules the next poll, or ends tracking: the ending state and its event
  * are written together, then published (or left in the outbox for the next
  * cycle, which retires the message once they are out).
@@ -208,7 +236,7 @@ async function applyDecision(
   const ended = await deps.store.finish(loaded, state, [event], now);
   if (!ended) return null; // another poller ended it first
   const out = await flush(deps, ended);
-  if (out.pending === 0) await deps.store.retire(messageId);
+  if (out.pending === 0) await deps.store.retire(out.loaded);
   deps.log?.info('tracking ended', { messageId, state });
   return state;
 }

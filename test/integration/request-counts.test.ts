@@ -81,7 +81,7 @@ describe('AWS requests per sync of a 500-recipient message', () => {
     expect(first).toEqual({
       QueryCommand: 1,
       PutItemCommand: 2, // the chunk with its outbox, then the chunk without it
-      UpdateItemCommand: 2, // META chunk count, then the poll
+      UpdateItemCommand: 2, // the claim on META (state version, chunk count), then the poll
       BatchWriteItemCommand: 20, // 500 audit records / 25
       PutEventsCommand: 50, // 500 events / 10
     });
@@ -94,7 +94,7 @@ describe('AWS requests per sync of a 500-recipient message', () => {
     expect(changed).toEqual({
       QueryCommand: 1,
       PutItemCommand: 2,
-      UpdateItemCommand: 1,
+      UpdateItemCommand: 2,
       BatchWriteItemCommand: 20,
       PutEventsCommand: 50,
     });

@@ -110,8 +110,8 @@ describe('DynamoStatusStore state chunks', () => {
     const states = range(500).map((i) => recipient(i));
     requests.length = 0;
     const first = await store.commit(loaded, changesOf('m-1', states));
-    // The first commit also raises META's chunk count.
-    expect(requests).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    // Every commit first claims the message on META (state version, chunk count).
+    expect(requests).toEqual(['UpdateItemCommand', 'PutItemCommand']);
 
     requests.length = 0;
     const again = await store.load('m-1');
@@ -124,7 +124,7 @@ describe('DynamoStatusStore state chunks', () => {
       states.map((s) => advanced(s, 'Delivered')),
     );
     const second = await store.commit(first, input);
-    expect(requests).toEqual(['PutItemCommand']);
+    expect(requests).toEqual(['UpdateItemCommand', 'PutItemCommand']);
 
     requests.length = 0;
     const published = await store.markPublished(
@@ -135,7 +135,7 @@ describe('DynamoStatusStore state chunks', () => {
     expect(published.outbox).toEqual([]);
   });
 
-  it('reports the chunks already written when a multi-chunk commit loses a race part-way', async () => {
+  it('a commit from a stale version fails on META before writing any chunk', async () => {
     const { store } = await freshStore(server);
     const loaded = await tracked(store, 'm-1');
     const base = await store.commit(
@@ -158,12 +158,12 @@ describe('DynamoStatusStore state chunks', () => {
 
     const error = await attempt.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConcurrentUpdateError);
-    expect(error).toMatchObject({ failedChunk: 1, committedChunks: [0] });
-    expect((error as Error).message).toMatch(/chunks 0 of this commit were already written/);
-    // Chunk 0 is self-consistent: its new state came with its event.
+    expect(error).toMatchObject({ failedChunk: 'META', committedChunks: [] });
+    expect((error as Error).message).toMatch(/nothing of this commit was written/);
+    // Neither chunk took anything of the losing commit.
     const reloaded = await store.load('m-1');
-    expect(reloaded?.recipients.get(recipientKey(recipient(1)))?.status).toBe('Delivered');
-    expect(reloaded?.outbox.map((e) => e.detail.eventId)).toContain('evt-1-2');
+    expect(reloaded?.recipients.get(recipientKey(recipient(1)))?.status).toBe('Sent');
+    expect(reloaded?.outbox.map((e) => e.detail.eventId)).not.toContain('evt-1-2');
     expect(reloaded?.recipients.get(recipientKey(recipient(551)))?.status).toBe('Sent');
     expect(reloaded?.outbox.map((e) => e.detail.eventId)).not.toContain('evt-551-2');
   });
