@@ -20,6 +20,8 @@ export const DEADLINE_MARGIN_MS = 20_000;
 export interface PollerDeps {
   readonly syncDeps: () => SyncDeps;
   readonly concurrency: number;
+  /** At most this many messages a cycle: the provider budget (one request each). */
+  readonly budgetPerMinute: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -29,9 +31,13 @@ export function createHandler(deps: PollerDeps) {
     _event: unknown,
     context: Context,
   ): Promise<Omit<CycleSummary, 'outcomes'>> => {
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
-    const { outcomes, ...summary } = await runCycle(deps.syncDeps(), {
+    const sync = deps.syncDeps();
+    // Measured on the cycle's own clock, which decides when to stop starting work.
+    const deadline =
+      sync.clock().getTime() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
+    const { outcomes, ...summary } = await runCycle(sync, {
       concurrency: deps.concurrency,
+      limit: deps.budgetPerMinute,
       deadline,
       onOutcome: (o) => {
         if (o.kind === 'error') {
@@ -59,6 +65,10 @@ function recordMetrics(metrics: Metrics, s: Omit<CycleSummary, 'outcomes'>): voi
   metrics.addMetric('EventsPublished', MetricUnit.Count, s.eventsPublished + s.eventsRecovered);
   metrics.addMetric('EventsPending', MetricUnit.Count, s.eventsPending);
   metrics.addMetric('MessagesSkipped', MetricUnit.Count, s.skipped);
+  if (s.lagMs) {
+    metrics.addMetric('PublishLagMean', MetricUnit.Milliseconds, s.lagMs.mean);
+    metrics.addMetric('PublishLagMax', MetricUnit.Milliseconds, s.lagMs.max);
+  }
   for (const [kind, count] of Object.entries(s.errors)) {
     const single = metrics.singleMetric();
     single.addDimension('errorKind', kind);
@@ -75,6 +85,7 @@ function defaultDeps(): PollerDeps {
   return {
     syncDeps: () => runtime.syncDeps({ log: logger }),
     concurrency: config.concurrency,
+    budgetPerMinute: config.budgetPerMinute,
     logger,
     metrics,
   };

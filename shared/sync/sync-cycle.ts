@@ -4,6 +4,7 @@
  * near (a Lambda must return before it is killed).
  */
 import pLimit from 'p-limit';
+import { isRecipientEvent } from '../catalog/events.ts';
 import type { ErrorKind } from './error-kind.ts';
 import type { MessageOutcome, SyncDeps } from './sync-message.ts';
 import { syncMessage } from './sync-message.ts';
@@ -37,6 +38,11 @@ export interface CycleSummary {
   /** Not started: deadline reached, or stopped after a configuration error / 429. */
   readonly skipped: number;
   readonly errors: Readonly<Partial<Record<ErrorKind, number>>>;
+  /**
+   * Delay from a change's status time to the end of the cycle that published
+   * it (recipient events only), ms; null when nothing was published.
+   */
+  readonly lagMs: { readonly mean: number; readonly max: number } | null;
   /** Set when the whole cycle stopped early because every call would fail the same way. */
   readonly stoppedBy: 'configuration' | 'rate-limited' | null;
   readonly outcomes: readonly MessageOutcome[];
@@ -107,7 +113,19 @@ function summarise(
   let eventsPublished = 0;
   let eventsPending = 0;
   let eventsRecovered = 0;
+  let lagSum = 0;
+  let lagMax = 0;
+  let lagCount = 0;
   for (const o of outcomes) {
+    if (o.kind === 'changed') {
+      for (const e of o.events) {
+        if (!isRecipientEvent(e)) continue;
+        const lag = Math.max(0, ended.getTime() - Date.parse(e.detail.statusAt));
+        lagSum += lag;
+        lagMax = Math.max(lagMax, lag);
+        lagCount += 1;
+      }
+    }
     eventsRecovered += o.recovered;
     if (o.kind === 'unchanged') unchanged += 1;
     else if (o.kind === 'changed') {
@@ -130,6 +148,7 @@ function summarise(
     eventsRecovered,
     skipped,
     errors,
+    lagMs: lagCount === 0 ? null : { mean: Math.round(lagSum / lagCount), max: lagMax },
     stoppedBy,
     outcomes,
   };
