@@ -31,24 +31,29 @@ export interface Runtime {
  * a configuration error, reported before any request is sent.
  */
 function lazyProvider(config: Config, apiKey: () => Promise<string | null>): StatusProvider {
-  let client: ReturnType<typeof createMailPartnerClient> | null = null;
+  // Asked on every poll (the loader caches it), so a rotated key is picked up
+  // by a warm function; the client is rebuilt only when the key changes.
+  let client: { key: string; api: ReturnType<typeof createMailPartnerClient> } | null = null;
   return {
     async bulkStatus(messageId, options) {
-      if (!client) {
-        const key = await apiKey();
-        if (!key) {
-          throw new ProviderConfigurationError(
-            'MAILPARTNER_API_KEY is not set: set it to your MailPartner API key',
-            { providerCode: 1 },
-          );
-        }
-        client = createMailPartnerClient({
-          apiKey: key,
-          baseUrl: config.baseUrl,
-          format: config.format,
-        });
+      const key = await apiKey();
+      if (!key) {
+        throw new ProviderConfigurationError(
+          'MAILPARTNER_API_KEY is not set: set it to your MailPartner API key',
+          { providerCode: 1 },
+        );
       }
-      return client.bulkStatus(messageId, options);
+      if (client?.key !== key) {
+        client = {
+          key,
+          api: createMailPartnerClient({
+            apiKey: key,
+            baseUrl: config.baseUrl,
+            format: config.format,
+          }),
+        };
+      }
+      return client.api.bulkStatus(messageId, options);
     },
   };
 }
