@@ -3,9 +3,9 @@
  * for integration tests and local runs. Free of test-framework imports so
  * `local/` can start it too.
  */
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './listen.ts';
 
 export interface DynamoServer {
   /** `http://127.0.0.1:<port>` */
@@ -31,14 +31,7 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port ?? 0);
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: DynamoDBClient[] = [];
 

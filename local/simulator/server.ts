@@ -6,7 +6,7 @@
  * with optional seeded fault injection. Runtime code: no test framework here.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../listen.ts';
 import {
   createFaultInjector,
   type FaultInjector,
@@ -241,14 +241,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<MailPar
       res.end(`simulator error: ${error instanceof Error ? error.message : String(error)}`);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port ?? 0);
   let closing: Promise<void> | undefined;
 
   return {
