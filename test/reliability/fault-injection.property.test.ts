@@ -59,12 +59,6 @@ import {
 } from '../support/reliability-provider-fake.ts';
 
 const RUNS = Number(process.env.FAULT_RUNS ?? 200);
-/**
- * Two pollers racing to end a message commit a stale decision (see
- * test/reliability/KNOWN-FAILING.md). Until that is fixed, histories with two
- * pollers use the long policy (nothing ends); set this to put the race back.
- */
-const RACE_ENDINGS = process.env.FAULT_RACE_ENDINGS === '1';
 /** Print every collaborator call of a failing history (use with a small FAULT_RUNS). */
 const TRACE = process.env.FAULT_TRACE === '1';
 const SEED = Number(process.env.FAULT_SEED ?? 20_261_127);
@@ -282,8 +276,7 @@ const historyArb: fc.Arbitrary<History> = fc
       policy: fc.constantFrom<keyof typeof POLICIES>('long', 'short'),
       rates,
     }),
-  )
-  .map((h) => (h.pollers > 1 && !RACE_ENDINGS ? { ...h, policy: 'long' as const } : h));
+  );
 
 // ---------------------------------------------------------------------------
 // What the provider shows
