@@ -1,0 +1,468 @@
+/**
+ * Virtual-time simulation of the poll schedule: no HTTP, no clock, no I/O. A
+ * scheduler fires every `tickMs` (one minute, the schedule's rate) and polls at
+ * most `budgetPerMinute` due messages, oldest due first; each poll sees every
+ * recipient's state at the tick time, computed from the traffic timelines.
+ *
+ * Two strategies, run on the same traffic:
+ * - `adaptive`: the product's `decide(policy, view)` chooses the next poll time
+ *   and when tracking ends, exactly as `syncMessage` calls it.
+ * - `round-robin`: every tracked message polled in turn (a ring, new messages
+ *   join at the back), at most once a tick, until it is `maxAgeMs` old.
+ *
+ * How a delay is counted: a timeline event at time `a` is seen by the first poll
+ * of its message at a tick time `p >= a`; its delay is `p - a`. An event
+ * overtaken before any poll (Waiting → Delivered within the same minute) is
+ * counted as seen by the poll that shows the later status, with its own `a`.
+ * Events after tracking ended are "missed" and not in the percentiles.
+ */
+
+import type { SimMessageTimeline } from '../local/simulator/timeline.ts';
+import { normalizeStatus } from '../shared/diff/status.ts';
+import {
+  type Decision,
+  decide,
+  isFinal,
+  type LifecyclePolicy,
+  type PollView,
+} from '../shared/lifecycle/policy.ts';
+import type { RecipientState } from '../shared/model.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Timelines as typed arrays: 100,000 messages fit in a few MB and scan fast. */
+export interface CompactTraffic {
+  readonly messageCount: number;
+  /** Per message: send time (= tracking start), ms epoch. */
+  readonly sentAt: Float64Array;
+  /** Per message: index of its first recipient; length messageCount + 1. */
+  readonly firstRecipient: Uint32Array;
+  /** Per recipient: index of its first event; length recipientCount + 1. */
+  readonly firstEvent: Uint32Array;
+  /** Per event: when it happens, ms epoch. Only events a poll can tell apart are kept. */
+  readonly eventAt: Float64Array;
+  /** Per event: index in `statuses` of the recipient's status after it. */
+  readonly eventStatus: Uint16Array;
+  readonly statuses: readonly string[];
+}
+
+/** Builds `CompactTraffic` incrementally, so timelines can be generated and dropped in chunks. */
+export class CompactTrafficBuilder {
+  readonly #sentAt: number[] = [];
+  readonly #firstRecipient: number[] = [0];
+  readonly #firstEvent: number[] = [0];
+  readonly #eventAt: number[] = [];
+  readonly #eventStatus: number[] = [];
+  readonly #statuses: string[] = [];
+  readonly #statusIndex = new Map<string, number>();
+
+  /**
+   * Adds messages. An event that changes neither the status (once normalised,
+   * as the diff compares) nor `stopMail` makes no event in the product, so it is
+   * dropped; a recipient's first event always counts (first sight).
+   */
+  add(messages: readonly SimMessageTimeline[]): this {
+    for (const message of messages) {
+      this.#sentAt.push(message.sentAt);
+      for (const recipient of message.recipients) {
+        let status = 'Waiting';
+        let stopMail = false;
+        let first = true;
+        for (const event of recipient.events) {
+          const nextStatus: string = event.status ?? status;
+          const nextStop: boolean = event.stopMail ?? stopMail;
+          const changed =
+            first ||
+            nextStop !== stopMail ||
+            normalizeStatus(nextStatus) !== normalizeStatus(status);
+          if (changed) {
+            // The diff keeps the old raw string when only case/spacing changed.
+            if (first || normalizeStatus(nextStatus) !== normalizeStatus(status)) {
+              status = nextStatus;
+            }
+            stopMail = nextStop;
+            this.#eventAt.push(event.atMs);
+            this.#eventStatus.push(this.#intern(status));
+          }
+          first = false;
+        }
+        this.#firstEvent.push(this.#eventAt.length);
+      }
+      this.#firstRecipient.push(this.#firstEvent.length - 1);
+    }
+    return this;
+  }
+
+  build(): CompactTraffic {
+    return {
+      messageCount: this.#sentAt.length,
+      sentAt: Float64Array.from(this.#sentAt),
+      firstRecipient: Uint32Array.from(this.#firstRecipient),
+      firstEvent: Uint32Array.from(this.#firstEvent),
+      eventAt: Float64Array.from(this.#eventAt),
+      eventStatus: Uint16Array.from(this.#eventStatus),
+      statuses: [...this.#statuses],
+    };
+  }
+
+  #intern(status: string): number {
+    let index = this.#statusIndex.get(status);
+    if (index === undefined) {
+      index = this.#statuses.length;
+      this.#statuses.push(status);
+      this.#statusIndex.set(status, index);
+    }
+    return index;
+  }
+}
+
+/** Which scheduler to simulate. */
+export type Strategy =
+  | {
+      readonly kind: 'adaptive';
+      readonly policy: LifecyclePolicy;
+      /** What-if, not product behaviour: see {@link withSettledBackoff}. */
+      readonly settledBackoff?: boolean;
+    }
+  | { readonly kind: 'round-robin'; readonly maxAgeMs: number };
+
+/**
+ * A what-if for the product's policy, not what it does today: once every
+ * recipient is final, poll with the same quiet-time backoff as while pending
+ * (bounded by `minIntervalMs` and `settledIntervalMs`) instead of every
+ * `settledIntervalMs`. Opens and clicks cluster in the minutes after delivery,
+ * so early polls find them quickly and later ones cost little.
+ */
+export function withSettledBackoff(
+  policy: LifecyclePolicy,
+  view: PollView,
+  decision: Decision,
+): Decision {
+  if (decision.kind !== 'continue') return decision;
+  const now = view.now.getTime();
+  let lastChange = view.trackedAt.getTime();
+  for (const r of view.recipients) {
+    if (!isFinal(policy, r.status)) return decision;
+    lastChange = Math.max(lastChange, Date.parse(r.statusAt));
+  }
+  const interval = Math.min(
+    policy.settledIntervalMs,
+    Math.max(policy.minIntervalMs, (now - lastChange) * policy.backoffFactor),
+  );
+  return { kind: 'continue', nextPollAt: new Date(now + interval) };
+}
+
+export interface SimOptions {
+  readonly strategy: Strategy;
+  /** Provider requests allowed per tick (minute). */
+  readonly budgetPerMinute: number;
+  /** Scheduler period. Default 60 s. */
+  readonly tickMs?: number;
+  /** Time of the first tick, ms epoch. Default: the earliest send time, rounded down to the tick. */
+  readonly startMs?: number;
+  /** Changes this soon after sending are "first hour" changes. Default 1 h. */
+  readonly earlyWindowMs?: number;
+}
+
+/** Delays of seen changes, in whole seconds rounded up, as a histogram. */
+export class DelayHistogram {
+  readonly #bins: Uint32Array;
+  #count = 0;
+  #max = 0;
+
+  constructor(maxSeconds = 96 * 3600) {
+    this.#bins = new Uint32Array(maxSeconds + 2);
+  }
+
+  add(delayMs: number): void {
+    const seconds = Math.min(this.#bins.length - 1, Math.ceil(delayMs / 1000));
+    this.#bins[seconds] = (this.#bins[seconds] ?? 0) + 1;
+    this.#count += 1;
+    if (seconds > this.#max) this.#max = seconds;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Largest delay seen, seconds. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /**
+   * Smallest delay d (seconds) such that at least q of the delays are <= d; NaN
+   * when empty. `never` changes that were never seen count as infinitely late
+   * (Infinity when the quantile falls among them).
+   */
+  quantile(q: number, never = 0): number {
+    if (this.#count + never === 0) return Number.NaN;
+    const target = Math.max(1, Math.ceil(q * (this.#count + never)));
+    if (target > this.#count) return Number.POSITIVE_INFINITY;
+    let seen = 0;
+    for (let s = 0; s < this.#bins.length; s++) {
+      seen += this.#bins[s] ?? 0;
+      if (seen >= target) return s;
+    }
+    return this.#max;
+  }
+
+  /** Share of delays <= `seconds`, out of the seen ones plus `never` unseen. */
+  shareAtMost(seconds: number, never = 0): number {
+    if (this.#count + never === 0) return Number.NaN;
+    let seen = 0;
+    for (let s = 0; s <= seconds && s < this.#bins.length; s++) seen += this.#bins[s] ?? 0;
+    return seen / (this.#count + never);
+  }
+}
+
+export interface SimResult {
+  readonly strategy: Strategy['kind'];
+  readonly messages: number;
+  /** Provider requests (one per poll). */
+  readonly polls: number;
+  /** Most polls in any one tick. */
+  readonly peakPerMinute: number;
+  /** Ticks that used the whole budget (due messages had to wait). */
+  readonly saturatedMinutes: number;
+  /**
+   * Adaptive: most due messages left waiting after a tick. Round-robin: most
+   * messages in the ring (each waits for all of them to be polled before its turn).
+   */
+  readonly maxWaiting: number;
+  readonly ticks: number;
+  /** Every change in the timelines (first sight included). */
+  readonly changes: number;
+  /** Changes within `earlyWindowMs` of sending. */
+  readonly earlyChanges: number;
+  readonly delays: DelayHistogram;
+  readonly earlyDelays: DelayHistogram;
+  /** Changes after tracking ended: never published. */
+  readonly missed: number;
+  readonly earlyMissed: number;
+  /** How tracking ended, per kind (adaptive) or `window` (round-robin). */
+  readonly ended: Readonly<Record<string, number>>;
+}
+
+/** Growable FIFO of message indexes. */
+class Queue {
+  #items = new Uint32Array(1024);
+  #head = 0;
+  #tail = 0;
+
+  get length(): number {
+    return this.#tail - this.#head;
+  }
+
+  push(value: number): void {
+    if (this.#tail === this.#items.length) {
+      const live = this.#items.subarray(this.#head, this.#tail);
+      const next =
+        this.length * 2 > this.#items.length
+          ? new Uint32Array(this.#items.length * 2)
+          : this.#items;
+      next.set(live);
+      this.#tail = live.length;
+      this.#head = 0;
+      this.#items = next;
+    }
+    this.#items[this.#tail++] = value;
+  }
+
+  shift(): number {
+    return this.#items[this.#head++] as number;
+  }
+}
+
+/**
+ * Runs the simulation to the end (every message finished tracking). Pure: the
+ * result depends only on the arguments.
+ */
+export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): SimResult {
+  const tickMs = options.tickMs ?? MINUTE;
+  const earlyWindow = options.earlyWindowMs ?? HOUR;
+  const budget = options.budgetPerMinute;
+  if (!(budget >= 1) || !Number.isInteger(budget)) {
+    throw new RangeError(`budgetPerMinute must be a positive integer, got ${budget}`);
+  }
+  const n = traffic.messageCount;
+  const { sentAt, firstRecipient, firstEvent, eventAt, eventStatus, statuses } = traffic;
+  const recipientCount = firstEvent.length - 1;
+  let earliest = Number.POSITIVE_INFINITY;
+  for (let m = 0; m < n; m++) earliest = Math.min(earliest, sentAt[m] as number);
+  const start = options.startMs ?? Math.floor(earliest / tickMs) * tickMs;
+  const tickOf = (ms: number) => Math.max(0, Math.ceil((ms - start) / tickMs));
+
+  // Per recipient: next unseen event; the state object `decide` sees, rebuilt on change.
+  const cursor = new Uint32Array(recipientCount);
+  for (let r = 0; r < recipientCount; r++) cursor[r] = firstEvent[r] as number;
+  const states: (RecipientState | undefined)[] = new Array(recipientCount);
+
+  const delays = new DelayHistogram();
+  const earlyDelays = new DelayHistogram();
+  const ended: Record<string, number> = {};
+  let changes = 0;
+  let earlyChanges = 0;
+  for (let m = 0; m < n; m++) {
+    for (let r = firstRecipient[m] as number; r < (firstRecipient[m + 1] as number); r++) {
+      for (let e = firstEvent[r] as number; e < (firstEvent[r + 1] as number); e++) {
+        changes += 1;
+        if ((eventAt[e] as number) - (sentAt[m] as number) < earlyWindow) earlyChanges += 1;
+      }
+    }
+  }
+
+  /** Applies what a poll of message m at time t sees; returns its recipients' states. */
+  const observe = (m: number, t: number): RecipientState[] => {
+    const seen: RecipientState[] = [];
+    const sent = sentAt[m] as number;
+    for (let r = firstRecipient[m] as number; r < (firstRecipient[m + 1] as number); r++) {
+      let c = cursor[r] as number;
+      const end = firstEvent[r + 1] as number;
+      const before = c;
+      while (c < end && (eventAt[c] as number) <= t) {
+        const at = eventAt[c] as number;
+        delays.add(t - at);
+        if (at - sent < earlyWindow) earlyDelays.add(t - at);
+        c += 1;
+      }
+      cursor[r] = c;
+      if (c !== before) {
+        const last = c - 1;
+        // The wire carries the status time in whole seconds.
+        const statusAtMs = Math.floor((eventAt[last] as number) / 1000) * 1000;
+        states[r] = {
+          email: '',
+          token: '',
+          status: statuses[eventStatus[last] as number] as string,
+          stopMail: false,
+          cost: null,
+          statusAt: new Date(statusAtMs).toISOString(),
+          sequence: c - (firstEvent[r] as number),
+          lastEventId: '',
+        };
+      }
+      const state = states[r];
+      if (state) seen.push(state);
+    }
+    return seen;
+  };
+
+  let missed = 0;
+  let earlyMissed = 0;
+  const finish = (m: number, kind: string) => {
+    ended[kind] = (ended[kind] ?? 0) + 1;
+    const sent = sentAt[m] as number;
+    for (let r = firstRecipient[m] as number; r < (firstRecipient[m + 1] as number); r++) {
+      for (let c = cursor[r] as number; c < (firstEvent[r + 1] as number); c++) {
+        missed += 1;
+        if ((eventAt[c] as number) - sent < earlyWindow) earlyMissed += 1;
+      }
+    }
+  };
+
+  // Messages in send order: they join the schedule at their send time.
+  const bySend = Uint32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (sentAt[a] as number) - (sentAt[b] as number) || a - b,
+  );
+
+  let polls = 0;
+  let peak = 0;
+  let saturated = 0;
+  let maxWaiting = 0;
+  let tick = 0;
+  let admitted = 0;
+  let active = 0;
+  const queue = new Queue();
+
+  if (options.strategy.kind === 'adaptive') {
+    const policy = options.strategy.policy;
+    const settledBackoff = options.strategy.settledBackoff ?? false;
+    // buckets[k]: messages that become due during tick k (due in (tick k-1, tick k]).
+    const buckets: number[][] = [];
+    const dueAt = new Float64Array(n);
+    const schedule = (m: number, at: number, earliestTick: number) => {
+      dueAt[m] = at;
+      // Never into a tick already run (decide always looks ahead; this is a guard).
+      const k = Math.max(tickOf(at), earliestTick);
+      let bucket = buckets[k];
+      if (!bucket) {
+        bucket = [];
+        buckets[k] = bucket;
+      }
+      bucket.push(m);
+    };
+    for (const m of bySend) schedule(m, sentAt[m] as number, 0);
+    active = n;
+    for (; active > 0; tick++) {
+      const t = start + tick * tickMs;
+      const bucket = buckets[tick];
+      if (bucket) {
+        // Oldest due first, as the due index lists them; earlier ticks' leftovers are older still.
+        bucket.sort((a, b) => (dueAt[a] as number) - (dueAt[b] as number) || a - b);
+        for (const m of bucket) queue.push(m);
+        buckets[tick] = [];
+      }
+      const take = Math.min(budget, queue.length);
+      for (let i = 0; i < take; i++) {
+        const m = queue.shift();
+        const view: PollView = {
+          now: new Date(t),
+          trackedAt: new Date(sentAt[m] as number),
+          recipients: observe(m, t),
+          notFound: false,
+        };
+        const decided = decide(policy, view);
+        const decision = settledBackoff ? withSettledBackoff(policy, view, decided) : decided;
+        if (decision.kind === 'continue') schedule(m, decision.nextPollAt.getTime(), tick + 1);
+        else {
+          finish(m, decision.kind);
+          active -= 1;
+        }
+      }
+      polls += take;
+      peak = Math.max(peak, take);
+      if (take === budget) saturated += 1;
+      maxWaiting = Math.max(maxWaiting, queue.length);
+    }
+  } else {
+    const maxAge = options.strategy.maxAgeMs;
+    for (; admitted < n || queue.length > 0; tick++) {
+      const t = start + tick * tickMs;
+      while (admitted < n && (sentAt[bySend[admitted] as number] as number) <= t) {
+        queue.push(bySend[admitted] as number);
+        admitted += 1;
+      }
+      const take = Math.min(budget, queue.length);
+      for (let i = 0; i < take; i++) {
+        const m = queue.shift();
+        observe(m, t);
+        // Polled until it is maxAge old: the last poll is the first one at or past it.
+        if (t - (sentAt[m] as number) < maxAge) queue.push(m);
+        else finish(m, 'window');
+      }
+      polls += take;
+      peak = Math.max(peak, take);
+      if (take === budget) saturated += 1;
+      maxWaiting = Math.max(maxWaiting, queue.length);
+    }
+  }
+
+  return {
+    strategy: options.strategy.kind,
+    messages: n,
+    polls,
+    peakPerMinute: peak,
+    saturatedMinutes: saturated,
+    maxWaiting,
+    ticks: tick,
+    changes,
+    delays,
+    earlyDelays,
+    missed,
+    earlyMissed,
+    earlyChanges,
+    ended,
+  };
+}
