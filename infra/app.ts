@@ -5,7 +5,8 @@
  * fail it on any unacknowledged finding.
  *
  * Context (`-c key=value`): stackName, eventBusName, alarmEmail, dev=true
- * (removal policy DESTROY and no deletion protection: for trying it out).
+ * (removal policy DESTROY and no deletion protection: for trying it out),
+ * mode=single|fan-out, budgetPerMinute, workerConcurrency (fan-out).
  */
 import { App, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -17,6 +18,19 @@ const context = (key: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 const dev = context('dev') === 'true';
+const mode = context('mode') ?? 'single';
+if (mode !== 'single' && mode !== 'fan-out') {
+  throw new Error(`-c mode must be single or fan-out, got ${mode}`);
+}
+/** A whole number from context, or undefined; anything else is an error naming the key. */
+const wholeNumber = (key: string): number | undefined => {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`-c ${key} must be a whole number, got ${value}`);
+  return Number(value);
+};
+const budgetPerMinute = wholeNumber('budgetPerMinute');
+const workerConcurrency = wholeNumber('workerConcurrency');
 
 new MailPartnerStatusSyncStack(app, context('stackName') ?? 'MailPartnerStatusSync', {
   env: {
@@ -26,6 +40,9 @@ new MailPartnerStatusSyncStack(app, context('stackName') ?? 'MailPartnerStatusSy
   alarmEmail: context('alarmEmail'),
   sync: {
     eventBusName: context('eventBusName') ?? 'mailpartner-status-sync',
+    mode,
+    ...(budgetPerMinute === undefined ? {} : { budgetPerMinute }),
+    ...(workerConcurrency === undefined ? {} : { workerConcurrency }),
     ...(dev ? { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false } : {}),
   },
 });

@@ -1,7 +1,18 @@
 /**
  * How every Lambda function of the project is built: one ESM file per function,
- * bundled by the local esbuild (never Docker), minified, with a source map, the
- * AWS SDK included so the code runs against the SDK versions it was tested with.
+ * bundled by the local esbuild (never Docker), minified, with a source map.
+ *
+ * The AWS SDK is bundled too, although the Node.js 24 runtime ships SDK v3 with
+ * every client the functions use (DynamoDB, EventBridge, Secrets Manager, SQS)
+ * and CDK's default would leave `@aws-sdk/*` out. Measured (Node 20, fresh
+ * process, median of 5; docs/deploy.md "Bundles"): leaving it out takes each
+ * bundle from about 970 KB to about 610 KB, but doubles the time to import the
+ * handler, 172 → 347 ms for the poller, because the runtime's copy is loaded
+ * whole, client by client and file by file, where the bundle holds only the
+ * commands used, tree-shaken and minified. This is the AWS SDK team's own advice
+ * for cold starts, and it keeps the functions on the SDK versions of
+ * package-lock.json they were tested with. To leave the SDK out, set
+ * externalModules to `['@aws-sdk/*']` below; the bundle test passes either way.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +45,7 @@ export function bundlingOptions(): BundlingOptions {
     sourceMap: true,
     // Stack traces map back to file and line; the sources themselves stay out of the zip.
     sourcesContent: false,
-    // Bundle the AWS SDK too: the runtime's copy is whatever version Lambda ships that week.
+    // Nothing left out: the AWS SDK is bundled (see above).
     externalModules: [],
     forceDockerBundling: false,
   };

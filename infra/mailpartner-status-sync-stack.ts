@@ -1,7 +1,7 @@
 /**
- * The ready-to-deploy stack: one `MailPartnerStatusSync` plus the outputs the
- * docs and the CLI need (table and bus names, the secret to fill in, the queues
- * and topic an operator watches).
+ * The ready-to-deploy stack: one `MailPartnerStatusSync` (either mode) plus the
+ * outputs the docs and the CLI need (table and bus names, the secret to fill in,
+ * the functions, queues and topic an operator watches).
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -53,13 +53,27 @@ export class MailPartnerStatusSyncStack extends Stack {
       this.sync.trackRejectsQueue.queueUrl,
       'TrackMessage events that could not be tracked',
     );
+    const { poller, fanOut } = this.sync;
     output(
-      'PollerDeadLetterQueueUrl',
-      this.sync.pollerDeadLetterQueue.queueUrl,
-      'Schedule ticks that could not reach the poller',
+      `${poller ? 'Poller' : 'Dispatcher'}DeadLetterQueueUrl`,
+      this.sync.scheduleDeadLetterQueue.queueUrl,
+      `Schedule ticks that could not reach the ${poller ? 'poller' : 'dispatcher'}`,
     );
     output('AlarmTopicArn', this.sync.alarmTopic.topicArn, 'Subscribe to receive alarms');
-    output('PollerFunctionName', this.sync.poller.functionName, 'The poller Lambda function');
+    output('SyncMode', this.sync.mode, 'single (one poller) or fan-out (dispatcher and workers)');
+    if (poller) {
+      output('PollerFunctionName', poller.functionName, 'The poller Lambda function');
+    }
+    if (fanOut) {
+      output('DispatcherFunctionName', fanOut.dispatcher.functionName, 'The dispatcher function');
+      output('WorkerFunctionName', fanOut.worker.functionName, 'The worker function');
+      output('WorkQueueUrl', fanOut.workQueue.queueUrl, 'SQS FIFO queue of work items');
+      output(
+        'WorkDeadLetterQueueUrl',
+        fanOut.workDeadLetterQueue.queueUrl,
+        'Work items that failed repeatedly',
+      );
+    }
     if (this.sync.archive) {
       output('ArchiveName', this.sync.archive.archiveName, 'Archive to replay events from');
     }

@@ -16,26 +16,38 @@ const run = promisify(execFile);
 let outdir: string;
 let result: { stdout: string; stderr: string };
 let durationMs: number;
+/** The same app with `-c mode=fan-out -c workerConcurrency=10 -c budgetPerMinute=1200`. */
+let fanOutOutdir: string;
+let fanOutResult: { stdout: string; stderr: string };
 
-beforeAll(async () => {
-  outdir = mkdtempSync(path.join(os.tmpdir(), 'status-sync-app-'));
+/** Runs infra/app.ts as the CDK CLI does, with `context` as `-c` options. */
+async function synthApp(dir: string, context: Record<string, string> = {}) {
   // Only what a process needs to run: no AWS_* variable, no credentials, no profile.
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    HOME: outdir,
-    CDK_OUTDIR: outdir,
-    CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
+    HOME: dir,
+    CDK_OUTDIR: dir,
+    CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
   };
+  return run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], { cwd: PROJECT_ROOT, env });
+}
+
+beforeAll(async () => {
+  outdir = mkdtempSync(path.join(os.tmpdir(), 'status-sync-app-'));
+  fanOutOutdir = mkdtempSync(path.join(os.tmpdir(), 'status-sync-app-fan-out-'));
   const started = Date.now();
-  result = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-    cwd: PROJECT_ROOT,
-    env,
-  });
-  durationMs = Date.now() - started;
+  [result, fanOutResult] = await Promise.all([
+    synthApp(outdir).finally(() => {
+      durationMs = Date.now() - started;
+    }),
+    synthApp(fanOutOutdir, { mode: 'fan-out', workerConcurrency: '10', budgetPerMinute: '1200' }),
+  ]);
 }, 180_000);
 
 afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
+  for (const dir of [outdir, fanOutOutdir]) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('infra/app.ts', () => {
@@ -59,5 +71,29 @@ describe('infra/app.ts', () => {
       template.Resources as Record<string, { Type: string; Properties: { Name?: string } }>,
     ).filter((r) => r.Type === 'AWS::Events::EventBus');
     expect(buses.map((b) => b.Properties.Name)).toEqual(['mailpartner-status-sync']);
+  });
+
+  it('synthesizes fan-out mode from context, cdk-nag clean', () => {
+    expect(fanOutResult.stderr).not.toMatch(/error/i);
+    const report = JSON.parse(
+      readFileSync(path.join(fanOutOutdir, 'validation-report.json'), 'utf8'),
+    );
+    expect(report.pluginReports).toEqual([]);
+    const template = JSON.parse(
+      readFileSync(path.join(fanOutOutdir, 'MailPartnerStatusSync.template.json'), 'utf8'),
+    );
+    const resources = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    );
+    expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    const variables = (r: { Properties: Record<string, unknown> }) =>
+      (r.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables ??
+      {};
+    const worker = resources.find(
+      (r) => r.Type === 'AWS::Lambda::Function' && variables(r).WORKER_CONCURRENCY !== undefined,
+    );
+    expect(worker?.Properties.ReservedConcurrentExecutions).toBe(10);
+    expect(worker && variables(worker).PROVIDER_BUDGET_PER_MINUTE).toBe('1200');
+    expect(template.Outputs.SyncMode.Value).toBe('fan-out');
   });
 });

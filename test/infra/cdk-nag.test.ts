@@ -1,6 +1,7 @@
 /**
  * cdk-nag's AWS Solutions checks over every stack shape we ship or document:
- * the ready stack, a stack overriding every prop, and the consumer example.
+ * the ready stack in both modes, a stack overriding every prop, a fan-out stack
+ * with customer managed keys, and the consumer example.
  * A finding fails the synthesis; every acknowledgement carries a written reason.
  */
 import { readFileSync } from 'node:fs';
@@ -38,6 +39,25 @@ beforeAll(() => {
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
   });
+  new MailPartnerStatusSyncStack(t.app, 'FanOut', { sync: { mode: 'fan-out' } });
+  const customFanOut = new Stack(t.app, 'CustomFanOut', {
+    env: { account: '111122223333', region: 'eu-west-1' },
+  });
+  const fanOutKey = new kms.Key(customFanOut, 'Key', { enableKeyRotation: true });
+  new MailPartnerStatusSync(customFanOut, 'StatusSync', {
+    mode: 'fan-out',
+    workerConcurrency: 10,
+    budgetPerMinute: 1200,
+    eventBus: events.EventBus.fromEventBusName(customFanOut, 'Bus', 'orders'),
+    apiKeySecret: secretsmanager.Secret.fromSecretNameV2(
+      customFanOut,
+      'ApiKey',
+      'mailpartner/api-key',
+    ),
+    tableEncryptionKey: fanOutKey,
+    alarmTopic: new sns.Topic(customFanOut, 'Alarms', { masterKey: fanOutKey, enforceSSL: true }),
+    pollerReservedConcurrency: null,
+  });
   new ConsumerExampleStack(t.app, 'Consumer', { eventBusName: 'mailpartner-status-sync' });
   try {
     t.synth();
@@ -72,7 +92,7 @@ describe('AwsSolutionsChecks', () => {
     expect(synthError).toBeUndefined();
   });
 
-  it('acknowledges only three findings, each on one resource, each with a reason', () => {
+  it('acknowledges only three kinds of finding, each on one resource, each with a reason', () => {
     const acks = acknowledgements(t.app);
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual(
       [
@@ -80,6 +100,10 @@ describe('AwsSolutionsChecks', () => {
         'Defaults/StatusSync/ApiKeySecret AwsSolutions-SMG4',
         'Defaults/StatusSync/PollerDeadLetterQueue AwsSolutions-SQS3',
         'Custom/StatusSync/PollerDeadLetterQueue AwsSolutions-SQS3',
+        'FanOut/StatusSync/AlarmTopic AwsSolutions-SNS2',
+        'FanOut/StatusSync/ApiKeySecret AwsSolutions-SMG4',
+        'FanOut/StatusSync/DispatcherDeadLetterQueue AwsSolutions-SQS3',
+        'CustomFanOut/StatusSync/DispatcherDeadLetterQueue AwsSolutions-SQS3',
       ].sort(),
     );
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(60);

@@ -3,11 +3,12 @@
  * product promises, read from the synthesized templates of the ready stack
  * (defaults) and of a stack that overrides every prop.
  */
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -22,7 +23,8 @@ import {
 import { MailPartnerStatusSyncStack } from '../../infra/mailpartner-status-sync-stack.ts';
 import { EVENT_SOURCE } from '../../shared/catalog/events.ts';
 import { DUE_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
-import { type TestApp, testApp } from './synth.ts';
+import { defined, type TestApp, testApp } from './synth.ts';
+import { dashboardWidgets, policyStatements } from './template.ts';
 
 const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:111122223333:secret:mailpartner/api-key-AbCdEf';
@@ -37,6 +39,9 @@ let custom: Stack;
 let customSync: MailPartnerStatusSync;
 let customTemplate: Template;
 let customKey: kms.Key;
+let poller: NodejsFunction;
+let pollerLogGroup: logs.LogGroup;
+let customPoller: NodejsFunction;
 
 beforeAll(() => {
   t = testApp();
@@ -63,27 +68,15 @@ beforeAll(() => {
     deletionProtection: false,
     trackMessageSources: ['com.acme.orders'],
   });
+  poller = defined(sync.poller, 'the poller');
+  pollerLogGroup = defined(sync.pollerLogGroup, 'the poller log group');
+  customPoller = defined(customSync.poller, 'the custom poller');
   // One synthesis for the whole app: the second call reads the same assembly.
   template = Template.fromStack(stack);
   customTemplate = Template.fromStack(custom);
 }, 120_000);
 
 afterAll(() => t?.cleanup());
-
-function logicalId(s: Stack, construct: { node: { defaultChild?: unknown } }): string {
-  return s.getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-function policyStatements(tpl: Template, s: Stack, role: iam.IRole): unknown[] {
-  const policies = tpl.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: logicalId(s, role) }] },
-  });
-  return Object.values(policies).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument
-        .Statement,
-  );
-}
 
 describe('the table', () => {
   it('uses the key schema, due index and TTL attribute of shared/store/table.ts', () => {
@@ -185,6 +178,16 @@ describe('the API key secret', () => {
 });
 
 describe('the poller', () => {
+  it('is the single mode default: no dispatcher, worker, work queue or event source mapping', () => {
+    expect(sync.mode).toBe('single');
+    expect(sync.fanOut).toBeUndefined();
+    expect(sync.scheduledFunction).toBe(poller);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { FifoQueue: true }, 0);
+    template.resourceCountIs('AWS::Logs::MetricFilter', 0);
+    template.hasOutput('SyncMode', { Value: 'single' });
+  });
+
   it('runs Node.js 24 on arm64 with one reserved execution, a 5-minute timeout and its configuration', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
@@ -193,7 +196,7 @@ describe('the poller', () => {
       ReservedConcurrentExecutions: 1,
       Timeout: 300,
       MemorySize: 512,
-      LoggingConfig: { LogGroup: stack.resolve(sync.pollerLogGroup.logGroupName) },
+      LoggingConfig: { LogGroup: stack.resolve(pollerLogGroup.logGroupName) },
       Environment: {
         Variables: {
           TABLE_NAME: stack.resolve(sync.table.tableName),
@@ -203,6 +206,7 @@ describe('the poller', () => {
           POLL_INTERVAL_SECONDS: '60',
           POLL_CONCURRENCY: '8',
           AUDIT_RETENTION_DAYS: '90',
+          PROVIDER_BUDGET_PER_MINUTE: '1800',
           POWERTOOLS_SERVICE_NAME: 'poller',
           POWERTOOLS_METRICS_NAMESPACE: 'MailPartnerStatusSync',
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -218,9 +222,9 @@ describe('the poller', () => {
       EventBusName: Match.absent(),
       Targets: [
         {
-          Arn: stack.resolve(sync.poller.functionArn),
+          Arn: stack.resolve(poller.functionArn),
           Id: Match.anyValue(),
-          DeadLetterConfig: { Arn: stack.resolve(sync.pollerDeadLetterQueue.queueArn) },
+          DeadLetterConfig: { Arn: stack.resolve(sync.scheduleDeadLetterQueue.queueArn) },
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
         },
       ],
@@ -229,7 +233,7 @@ describe('the poller', () => {
 
   it('does not retry a failed tick and drops ticks older than one period', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: stack.resolve(sync.poller.functionName),
+      FunctionName: stack.resolve(poller.functionName),
       MaximumRetryAttempts: 0,
       MaximumEventAgeInSeconds: 60,
     });
@@ -250,7 +254,7 @@ describe('the poller', () => {
       ReservedConcurrentExecutions: Match.absent(),
     });
     customTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: custom.resolve(customSync.poller.functionName),
+      FunctionName: custom.resolve(customPoller.functionName),
       MaximumEventAgeInSeconds: 300,
     });
   });
@@ -310,7 +314,7 @@ describe('dead-letter queues and logs', () => {
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
       2,
     );
-    for (const queue of [sync.pollerDeadLetterQueue, sync.trackRejectsQueue]) {
+    for (const queue of [sync.scheduleDeadLetterQueue, sync.trackRejectsQueue]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [stack.resolve(queue.queueUrl)],
         PolicyDocument: {
@@ -341,12 +345,12 @@ describe('permissions', () => {
 
   it('the poller may query its table and due index, write its table, publish on its bus and read its secret: nothing else', () => {
     const table = stack.resolve(sync.table.tableArn);
-    expect(policyStatements(template, stack, sync.poller.role as iam.IRole)).toEqual([
+    expect(policyStatements(template, stack, poller.role as iam.IRole)).toEqual([
       {
         Sid: 'OwnLogGroup',
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: stack.resolve(sync.pollerLogGroup.logGroupArn),
+        Resource: stack.resolve(pollerLogGroup.logGroupArn),
       },
       {
         Sid: 'QueryTableAndDueIndex',
@@ -418,7 +422,7 @@ describe('permissions', () => {
       Resource: key,
       Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
     };
-    const poller = policyStatements(customTemplate, custom, customSync.poller.role as iam.IRole);
+    const poller = policyStatements(customTemplate, custom, customPoller.role as iam.IRole);
     expect(poller).toContainEqual({
       Sid: 'ReadApiKey',
       Effect: 'Allow',
@@ -451,13 +455,13 @@ describe('permissions', () => {
 });
 
 describe('observability', () => {
-  it('has ten alarms, each notifying the alarm topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+  it('has eleven alarms, each notifying the alarm topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const topic = stack.resolve(sync.alarmTopic.topicArn);
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [topic], OKActions: [topic] },
-      10,
+      11,
     );
     template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: Match.anyValue() });
   });
@@ -482,7 +486,7 @@ describe('observability', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(sync.poller.functionName) }],
+      Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(poller.functionName) }],
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
       Period: 300,
@@ -513,7 +517,7 @@ describe('observability', () => {
   });
 
   it('alarms on the depth of each dead-letter queue', () => {
-    for (const queue of [sync.pollerDeadLetterQueue, sync.trackRejectsQueue]) {
+    for (const queue of [sync.scheduleDeadLetterQueue, sync.trackRejectsQueue]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -525,7 +529,7 @@ describe('observability', () => {
   });
 
   it('alarms on throttling of both functions, the table and PutEvents', () => {
-    for (const fn of [sync.poller, sync.trackMessage]) {
+    for (const fn of [poller, sync.trackMessage]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Throttles',
         Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(fn.functionName) }],
@@ -567,13 +571,64 @@ describe('observability', () => {
     }
   });
 
+  it('alarms when the largest publish lag stays above the longest poll interval + 15 minutes', () => {
+    // Dimensions as the poller's Powertools Metrics emit them: service only (checked by the bundle test).
+    const lagAlarm = {
+      Namespace: 'MailPartnerStatusSync',
+      MetricName: 'PublishLagMax',
+      Dimensions: [{ Name: 'service', Value: 'poller' }],
+      Statistic: 'Maximum',
+      Period: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    };
+    // Defaults: maxPollInterval 30 min + 15 min.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...lagAlarm,
+      Threshold: 45 * 60_000,
+    });
+    // Custom stack: maxPollInterval 15 min.
+    customTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...lagAlarm,
+      Threshold: 30 * 60_000,
+    });
+  });
+
+  it('shows mean and largest publish lag on the dashboard, with the alarm threshold', () => {
+    const lag = dashboardWidgets(template).find((w) =>
+      w.properties.title?.startsWith('Publish lag'),
+    );
+    expect(lag?.properties.metrics).toEqual([
+      [
+        'MailPartnerStatusSync',
+        'PublishLagMean',
+        'service',
+        'poller',
+        // Average: the graph's default statistic, so CDK leaves `stat` out.
+        { label: 'mean lag (average of cycles)' },
+      ],
+      [
+        'MailPartnerStatusSync',
+        'PublishLagMax',
+        'service',
+        'poller',
+        expect.objectContaining({ stat: 'Maximum' }),
+      ],
+    ]);
+    expect(lag?.properties.annotations?.horizontal).toEqual([
+      expect.objectContaining({ value: 45 * 60_000 }),
+    ]);
+  });
+
   it('can notify an existing topic and skip the dashboard', () => {
     customTemplate.resourceCountIs('AWS::SNS::Topic', 0);
     customTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     customTemplate.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [TOPIC_ARN] },
-      10,
+      11,
     );
   });
 });

@@ -36,3 +36,9 @@ export function testApp(options: { bundling?: boolean; nag?: boolean } = {}): Te
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }
+
+/** The value, or a failed test naming what was missing (for a construct's optional parts). */
+export function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`expected ${what} to exist`);
+  return value;
+}
