@@ -10,14 +10,16 @@ import type { Config } from '../shared/config.ts';
 import { createMailPartnerClient } from '../shared/mailpartner/client.ts';
 import { ProviderConfigurationError } from '../shared/mailpartner/errors.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
+import { hashEmails } from '../shared/publisher/pii.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
-import type { StatusProvider } from '../shared/sync/ports.ts';
+import type { EventPublisher, StatusProvider } from '../shared/sync/ports.ts';
 import type { SyncDeps, SyncLogger } from '../shared/sync/sync-message.ts';
 
 export interface Runtime {
   readonly config: Config;
   readonly store: DynamoStatusStore;
-  readonly publisher: EventBridgePublisher;
+  /** Every event the product publishes goes through it (email hashing applied when set). */
+  readonly publisher: EventPublisher;
   readonly dynamo: DynamoDBClient;
   readonly eventBridge: EventBridgeClient;
   /** Sync collaborators; the provider asks for the API key only when first used. */
@@ -69,10 +71,12 @@ export function createRuntime(
     tableName: config.tableName,
     auditRetentionDays: config.auditRetentionDays,
   });
-  const publisher = new EventBridgePublisher({
+  const bus = new EventBridgePublisher({
     client: eventBridge,
     eventBusName: config.eventBusName,
   });
+  const salt = config.emailHashSalt();
+  const publisher: EventPublisher = salt ? hashEmails(bus, { salt }) : bus;
   const provider = lazyProvider(config, options.apiKey ?? (async () => config.apiKey()));
   return {
     config,

@@ -38,6 +38,10 @@ const envSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(90),
   PROVIDER_BUDGET_PER_MINUTE: z.coerce.number().int().min(1).max(2000).default(1800),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  EMAIL_HASH_SALT: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.trim() !== '', 'must not be blank when set'),
 });
 
 export interface Config {
@@ -57,6 +61,8 @@ export interface Config {
   readonly budgetPerMinute: number;
   /** Reserved concurrency of the fan-out workers (each gets budget / workers). */
   readonly workerConcurrency: number;
+  /** When set, events carry an HMAC of each address instead of the address (audit keeps it). */
+  emailHashSalt(): string | null;
   /** The API key, or null when not configured. Never log it. */
   apiKey(): string | null;
 }
@@ -92,6 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     budgetPerMinute: e.PROVIDER_BUDGET_PER_MINUTE,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    emailHashSalt: () => e.EMAIL_HASH_SALT ?? null,
     apiKey: () => key,
   };
 }

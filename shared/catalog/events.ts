@@ -18,7 +18,11 @@ export const recipientEventDetail = z
       .string()
       .describe('Deterministic id of this transition: the same change always has the same id.'),
     messageId: z.string().describe('MailPartner messageId.'),
-    email: z.string().describe('Recipient address as the provider reported it.'),
+    email: z
+      .string()
+      .describe(
+        'Recipient address as the provider reported it, or `hmac-sha256:<hex>` of it when EMAIL_HASH_SALT is set.',
+      ),
     token: z.string().describe("Provider's per-recipient token ('' when none)."),
     status: z.string().describe('Raw provider status string, untouched.'),
     previousStatus: z

@@ -76,7 +76,9 @@ export function xmlReplyToObject(xml: string): XmlReplyConversion {
     };
   } catch (error) {
     if (error instanceof XmlShapeError) return { ok: false, problem: error.message };
-    throw error;
+    // Anything else the parser throws (an external entity, absurd nesting) is
+    // about the input too: an unreadable reply, reported like any other.
+    return { ok: false, problem: `unreadable XML (${(error as Error).message})` };
   }
 }
 

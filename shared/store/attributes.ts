@@ -50,12 +50,13 @@ export function readBinary(item: Item, name: string, where: string): Uint8Array 
 export function readStringMap(item: Item, name: string, where: string): Record<string, string> {
   const map = item[name]?.M;
   if (map === undefined) throw corrupt(where, name, 'a map');
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(map)) {
-    if (value.S === undefined) throw corrupt(where, `${name}.${key}`, 'a string');
-    result[key] = value.S;
-  }
-  return result;
+  // fromEntries defines own keys, so a key such as `__proto__` stays a key.
+  return Object.fromEntries(
+    Object.entries(map).map(([key, value]) => {
+      if (value.S === undefined) throw corrupt(where, `${name}.${key}`, 'a string');
+      return [key, value.S];
+    }),
+  );
 }
 
 export function stringMap(values: Readonly<Record<string, string>>): AttributeValue {

@@ -39,6 +39,10 @@ export function validateTrackRequest(messageId: unknown, metadata: unknown): voi
   let bytes = 0;
   for (const [key, value] of entries) {
     if (key === '') throw new InvalidTrackRequestError('metadata keys must not be empty');
+    if (key === '__proto__') {
+      // Stored fine, but lost on every read: plain objects (the SDK's too) take it as the prototype.
+      throw new InvalidTrackRequestError('metadata key "__proto__" is reserved: use another name');
+    }
     if (typeof value !== 'string') {
       throw new InvalidTrackRequestError(
         `metadata value of "${key}" must be a string, not ${value === null ? 'null' : typeof value}`,

@@ -262,7 +262,7 @@ describe('deps-report', () => {
 
 describe('deps-report on this repository', () => {
   /** Problems described in test/reliability/KNOWN-FAILING.md ("5."), not fixed yet. */
-  const KNOWN: readonly string[] = ['unused @aws-sdk/lib-dynamodb'];
+  const KNOWN: readonly string[] = [];
 
   it('lists every runtime dependency with its locked version and licence; the lock is in sync', () => {
     const r = buildReport(ROOT, { npm: true });

@@ -1,0 +1,73 @@
+/** Wiring from configuration: the PII option puts the email-hashing publisher in front of the bus. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../functions/runtime.ts';
+import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { trackingStarted } from '../../shared/lifecycle/message-events.ts';
+
+let bus: LocalEventBridge;
+beforeAll(async () => {
+  bus = await startLocalEventBridge();
+});
+afterAll(async () => {
+  await bus?.close();
+});
+
+const env = (extra: Record<string, string>) => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  ...extra,
+});
+
+const recipientEvent = {
+  detailType: 'RecipientDelivered' as const,
+  detail: {
+    eventId: 'e-1',
+    messageId: 'm-1',
+    email: 'ann@example.com',
+    token: 't',
+    status: 'Delivered',
+    previousStatus: null,
+    cost: 1,
+    stopMail: false,
+    statusAt: '2026-11-27T09:00:00.000Z',
+    observedAt: '2026-11-27T09:01:00.000Z',
+    sequence: 1,
+    metadata: {},
+  },
+};
+
+describe('runtime wiring', () => {
+  it('publishes addresses as they are by default, and as salted hashes with EMAIL_HASH_SALT', async () => {
+    // The SDK reads its endpoint and credentials from the environment, as in Lambda.
+    Object.assign(process.env, env({ AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url }));
+    const plain = createRuntime(loadConfig(env({})));
+    await plain.publisher.publish([recipientEvent]);
+    const hashed = createRuntime(loadConfig(env({ EMAIL_HASH_SALT: 'pepper' })));
+    await hashed.publisher.publish([recipientEvent]);
+    plain.close();
+    hashed.close();
+    const emails = bus.events.map((e) => e.detail.email);
+    expect(emails[0]).toBe('ann@example.com');
+    expect(emails[1]).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(bus.events.map((e) => e.detail.eventId)).toEqual(['e-1', 'e-1']);
+  });
+
+  it('refuses a blank salt at start', () => {
+    expect(() => loadConfig(env({ EMAIL_HASH_SALT: '  ' }))).toThrow(/EMAIL_HASH_SALT/);
+  });
+
+  it('leaves message-level events alone', () => {
+    const e = trackingStarted({
+      messageId: 'm',
+      metadata: {},
+      trackedAt: '2026-11-27T09:00:00.000Z',
+      nextPollAt: '2026-11-27T09:00:00.000Z',
+      lastPolledAt: null,
+      active: true,
+      state: 'active',
+    });
+    expect('email' in e.detail).toBe(false);
+  });
+});
