@@ -15,7 +15,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../shared/config.ts';
 import type { SyncDeps } from '../shared/sync/sync-message.ts';
 import { trackMessage } from '../shared/sync/track-message.ts';

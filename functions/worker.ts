@@ -10,7 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../shared/config.ts';
 import type { ErrorKind } from '../shared/sync/error-kind.ts';
 import { type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';

@@ -3,7 +3,7 @@
  * variable to set. The API key is kept out of `toString`/JSON so it cannot leak
  * through a log of the config object.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';

@@ -4,7 +4,7 @@
  * script writes what these return and a test compares them with the committed
  * files.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { catalog, DETAIL_TYPES, type DetailType, EVENT_SOURCE } from './events.ts';
 
 /** Markers around the generated part of README.md. */

@@ -4,7 +4,7 @@
  * Schema files in `schemas/` are generated from them, and consumers can import the
  * same zod schemas and TypeScript types.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `source` of every event the product publishes. */
 export const EVENT_SOURCE = 'mailpartner.status-sync';

@@ -3,7 +3,7 @@
  * what happened (its HTTP statuses are undocumented), anything unreadable is a
  * transient fault. Pure: no I/O, so every provider answer is testable as a string.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type BulkStatus, type RecipientReport, recipientKey } from '../model.ts';
 import {
   type MailPartnerError,

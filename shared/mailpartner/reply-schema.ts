@@ -7,7 +7,7 @@
  * where a wrong guess would corrupt data (an email is required, lengths are
  * bounded). Unknown extra keys are ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RecipientReport } from '../model.ts';
 
 /** Bounds on row fields: generous, but a value past them is a broken reply, not data. */

@@ -14,7 +14,7 @@
 
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ZodError } from 'zod';
+import * as z from 'zod';
 import {
   type CatalogEvent,
   EVENT_SOURCE,
@@ -261,7 +261,7 @@ export class EventBridgePublisher implements EventPublisher {
 
 /** Field paths and zod's messages only: the values may be personal data. */
 function describeInvalid(error: unknown): string {
-  if (error instanceof ZodError) {
+  if (error instanceof z.ZodError) {
     return error.issues
       .map((issue) => `${['detail', ...issue.path.map(String)].join('.')}: ${issue.message}`)
       .join(', ');

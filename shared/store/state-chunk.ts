@@ -8,7 +8,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CatalogEvent, parseCatalogEvent } from '../catalog/events.ts';
 import type { RecipientState } from '../model.ts';
 import { CorruptItemError, ItemTooLargeError } from './errors.ts';
