@@ -20,6 +20,8 @@ const envSchema = z.object({
   POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   MAX_POLL_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(30),
+  POLL_BACKOFF_FACTOR: z.coerce.number().min(0).max(10).default(0.1),
+  SETTLED_POLL_INTERVAL_MINUTES: z.coerce.number().min(0.1).max(1440).default(15),
   TRACKING_WINDOW_HOURS: z.coerce
     .number()
     .min(0.01)
@@ -92,6 +94,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       maxIntervalMs: Math.max(e.POLL_INTERVAL_SECONDS * 1000, e.MAX_POLL_INTERVAL_MINUTES * 60_000),
       trackingWindowMs: e.TRACKING_WINDOW_HOURS * 3_600_000,
       engagementWindowMs: e.ENGAGEMENT_WINDOW_MINUTES * 60_000,
+      backoffFactor: e.POLL_BACKOFF_FACTOR,
+      settledIntervalMs: e.SETTLED_POLL_INTERVAL_MINUTES * 60_000,
       notFoundGraceMs: e.NOT_FOUND_GRACE_MINUTES * 60_000,
       notFoundIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     }),

@@ -71,3 +71,32 @@ describe('runtime wiring', () => {
     expect('email' in e.detail).toBe(false);
   });
 });
+
+describe('lifecycle settings from the environment', () => {
+  it('maps every schedule variable onto the policy', () => {
+    const c = loadConfig(
+      env({
+        POLL_INTERVAL_SECONDS: '30',
+        MAX_POLL_INTERVAL_MINUTES: '60',
+        POLL_BACKOFF_FACTOR: '0.2',
+        SETTLED_POLL_INTERVAL_MINUTES: '2',
+        ENGAGEMENT_WINDOW_MINUTES: '30',
+        TRACKING_WINDOW_HOURS: '24',
+        NOT_FOUND_GRACE_MINUTES: '10',
+      }),
+    );
+    expect(c.policy).toMatchObject({
+      minIntervalMs: 30_000,
+      maxIntervalMs: 3_600_000,
+      backoffFactor: 0.2,
+      settledIntervalMs: 120_000,
+      engagementWindowMs: 1_800_000,
+      trackingWindowMs: 86_400_000,
+      notFoundGraceMs: 600_000,
+    });
+  });
+
+  it('names the variable when a value is out of range', () => {
+    expect(() => loadConfig(env({ POLL_BACKOFF_FACTOR: '-1' }))).toThrow(/POLL_BACKOFF_FACTOR/);
+  });
+});
