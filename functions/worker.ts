@@ -8,12 +8,14 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { loadConfig } from '../shared/config.ts';
 import type { ErrorKind } from '../shared/sync/error-kind.ts';
-import { type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
+import { type MessageOutcome, type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
 import { throttledProvider } from '../shared/sync/throttled-provider.ts';
 import { loadApiKey } from './api-key.ts';
 import { lazyHandler } from './lazy-handler.ts';
@@ -40,6 +42,8 @@ export class RetryLater extends Error {
 export interface WorkerDeps {
   readonly syncDeps: () => SyncDeps;
   readonly logger: Logger;
+  /** Per-batch figures, as the poller reports per cycle (optional in tests). */
+  readonly metrics?: Metrics;
 }
 
 export function createWorkerHandler(deps: WorkerDeps) {
@@ -51,6 +55,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
       return;
     }
     const outcome = await syncMessage(deps.syncDeps(), parsed.data.messageId);
+    recordOutcome(deps.metrics, outcome);
     if (outcome.kind === 'error' && RETRY_KINDS.has(outcome.errorKind)) {
       deps.logger.warn('message sync failed; redelivered later', {
         messageId: outcome.messageId,
@@ -67,7 +72,23 @@ export function createWorkerHandler(deps: WorkerDeps) {
       skipGroupOnError: true,
       throwOnFullBatchFailure: false,
     });
-  return middy(work).use(injectLambdaContext(deps.logger));
+  const handler = middy(work).use(injectLambdaContext(deps.logger));
+  return deps.metrics ? handler.use(logMetrics(deps.metrics)) : handler;
+}
+
+function recordOutcome(metrics: Metrics | undefined, o: MessageOutcome): void {
+  if (!metrics) return;
+  metrics.addMetric('MessagesPolled', MetricUnit.Count, 1);
+  if (o.recovered > 0) metrics.addMetric('EventsPublished', MetricUnit.Count, o.recovered);
+  if (o.kind === 'changed') {
+    metrics.addMetric('StatusChanges', MetricUnit.Count, o.changes);
+    metrics.addMetric('EventsPublished', MetricUnit.Count, o.published);
+    metrics.addMetric('EventsPending', MetricUnit.Count, o.pending);
+  } else if (o.kind === 'error') {
+    const single = metrics.singleMetric();
+    single.addDimension('errorKind', o.errorKind);
+    single.addMetric('SyncErrors', MetricUnit.Count, 1);
+  }
 }
 
 function defaultDeps(): WorkerDeps {
@@ -77,7 +98,8 @@ function defaultDeps(): WorkerDeps {
   const perMinute = config.budgetPerMinute / config.workerConcurrency;
   const base = runtime.syncDeps({ log: logger });
   const deps = { ...base, provider: throttledProvider(base.provider, { perMinute }) };
-  return { syncDeps: () => deps, logger };
+  const metrics = new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'worker' });
+  return { syncDeps: () => deps, logger, metrics };
 }
 
 export const handler = lazyHandler(() => createWorkerHandler(defaultDeps()));

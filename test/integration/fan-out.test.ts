@@ -6,7 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDispatcherHandler } from '../../functions/dispatcher.ts';
 import { createWorkerHandler } from '../../functions/worker.ts';
 import type { WorkItem, WorkQueue } from '../../shared/sync/dispatch.ts';
@@ -110,8 +110,14 @@ describe('fan-out', () => {
     await dispatcher(queue, 100)({}, context);
     const event = queue.drain();
 
-    const worker = createWorkerHandler({ syncDeps: () => h.deps(), logger: quiet() });
+    const metrics = new Metrics({ namespace: 'Test', serviceName: 'worker' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const worker = createWorkerHandler({ syncDeps: () => h.deps(), logger: quiet(), metrics });
     const response = await worker(event, context);
+    expect(added.mock.calls.filter((c) => c[0] === 'MessagesPolled')).toHaveLength(3);
+    expect(added.mock.calls.filter((c) => c[0] === 'StatusChanges').map((c) => c[2])).toEqual([
+      1, 1,
+    ]);
 
     const bad = event.Records.find((r) => r.body.includes('fo-bad'));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: bad?.messageId }]);
