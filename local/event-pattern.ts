@@ -197,13 +197,14 @@ function anythingBut(arg: unknown, where: string): Leaf {
     // Like its positive form, a string operator only speaks about string values.
     return (v) => typeof v === 'string' && !matchers.some((m) => m(v));
   }
-  const list = Array.isArray(arg) ? arg : [arg];
+  const list: readonly unknown[] = Array.isArray(arg) ? (arg as unknown[]) : [arg];
   const allStrings = list.every((x) => typeof x === 'string');
   const allNumbers = list.every((x) => typeof x === 'number');
   if (list.length === 0 || !(allStrings || allNumbers)) {
     throw new EventPatternError(`${where}: anything-but lists only strings or only numbers.`);
   }
-  return (v) => !list.includes(v as string | number);
+  const excluded = new Set<unknown>(list);
+  return (v) => !excluded.has(v);
 }
 
 const COMPARATORS: Record<string, (a: number, b: number) => boolean> = {
