@@ -11,6 +11,7 @@ import {
   MailPartnerError,
   ProviderBadRequestError,
   ProviderConfigurationError,
+  ProviderRedirectError,
   RateLimitedError,
   TransientProviderError,
 } from './errors.ts';
@@ -107,11 +108,15 @@ export function createMailPartnerClient(options: MailPartnerClientOptions): Mail
         method: 'GET',
         headers: { Accept: ACCEPT[format] },
         signal,
+        // Never follow: the key is in the query string, and another host's body is not the provider's.
+        redirect: 'manual',
       });
+      if (isRedirect(response.status)) throw redirectRefused(response, url, messageId);
       body = await readBodyText(response);
     } catch (error) {
       // The caller's reason is rethrown by bulkStatus; this only has to stop the retries.
       if (callerSignal?.aborted) throw callerSignal.reason;
+      if (error instanceof ProviderRedirectError) throw error;
       throw requestFailure(error, { url, messageId, timedOut: timeout.aborted, response });
     }
 
@@ -163,6 +168,20 @@ export function createMailPartnerClient(options: MailPartnerClientOptions): Mail
         `${request.messageId}: ${describeNetworkError(cause)}; retried automatically, ` +
         'check the network and the base URL if it persists',
       { cause, httpStatus },
+    );
+  }
+
+  function redirectRefused(response: Response, url: URL, messageId: string): ProviderRedirectError {
+    // The body is never read: nothing a redirect carries is taken as data.
+    response.body?.cancel().catch(() => {});
+    const location = redirectTarget(response.headers.get('location'), url, apiKey);
+    return new ProviderRedirectError(
+      `MailPartner endpoint ${safeUrl(url)} answered HTTP ${response.status} for message ` +
+        `${messageId}, redirecting to ${location ?? '(no Location header)'}: redirects are refused ` +
+        'so the API key is never sent to another address; set MAILPARTNER_BASE_URL to the ' +
+        "API's real address if the provider moved",
+      location,
+      { httpStatus: response.status },
     );
   }
 
@@ -227,6 +246,23 @@ function endpointFor(baseUrl: string): URL {
     throw new TypeError(`MailPartner baseUrl must be http(s): ${safeUrl(baseUrl)}`);
   }
   return endpoint;
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status <= 399;
+}
+
+/** Where a redirect points, resolved against the request, fit for an error message; null when absent. */
+function redirectTarget(header: string | null, request: URL, apiKey: string): string | null {
+  if (header === null || header.trim() === '') return null;
+  let target: string;
+  try {
+    target = safeUrl(new URL(header, request));
+  } catch {
+    target = JSON.stringify(safeUrl(header));
+  }
+  const text = redactApiKey(target, apiKey);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 function checkNumber(name: string, value: number, min: number): number {

@@ -79,6 +79,28 @@ export class ProviderBadRequestError extends MailPartnerError {
 }
 
 /**
+ * The endpoint answered with a redirect (HTTP 3xx). The client never follows
+ * one: the API key travels in the query string, so following would send it to
+ * whatever host the `Location` names, and the redirected body would be taken
+ * for the provider's. `kind` is `configuration` (never retried, the cycle
+ * stops): the provider documents no redirect, so a 3xx almost always means the
+ * base URL is not the API's final address (an `http://` URL answered by
+ * `https://`, a moved path) and every message gets the same answer; retrying
+ * cannot help because the answer will not change, and a human must set
+ * `MAILPARTNER_BASE_URL` to the address they trust.
+ */
+export class ProviderRedirectError extends MailPartnerError {
+  override readonly name = 'ProviderRedirectError';
+  /** The `Location` header, resolved and made log-safe (key and user info masked); null when absent. */
+  readonly location: string | null;
+
+  constructor(message: string, location: string | null, options: MailPartnerErrorOptions = {}) {
+    super(message, { ...options, kind: 'configuration', retryable: false });
+    this.location = location;
+  }
+}
+
+/**
  * The provider does not know this message (code 4). Not retried inside the
  * client: right after sending it is usually transient, days later it is not,
  * and only the caller knows how old the message is.

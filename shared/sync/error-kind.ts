@@ -23,6 +23,8 @@ export type ErrorKind =
 const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
   ProviderConfigurationError: 'configuration',
   ProviderBadRequestError: 'bad-request',
+  // Never followed (the key is in the URL); the base URL is not the API's final address.
+  ProviderRedirectError: 'configuration',
   MessageNotFoundError: 'not-found',
   RateLimitedError: 'rate-limited',
   TransientProviderError: 'transient',

@@ -1,0 +1,121 @@
+/**
+ * Issue 16's provider-edge findings (5, 8, 9, 10, 11, 12) as whole cycles: the
+ * real MailPartner client against the loopback simulator, the DynamoDB store on
+ * dynalite and the publisher on the local PutEvents endpoint. One describe per
+ * finding number; each test failed before its fix.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ScriptedReply } from '../../local/simulator/server.ts';
+import { runCycle } from '../../shared/sync/sync-cycle.ts';
+import {
+  chainProblem,
+  chainsOnBus,
+  type Harness,
+  startHarness,
+  TEST_API_KEY,
+} from '../support/harness.ts';
+import { type MailPartnerStub, startMailPartnerStub } from '../support/mailpartner-stub-server.ts';
+
+let h: Harness;
+let counter = 0;
+const newId = (prefix: string) => `${prefix}-${++counter}`;
+
+beforeAll(async () => {
+  h = await startHarness({ tableName: 'attack-provider' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(async () => {
+  // Each test starts with nothing due: earlier messages are untracked and drained.
+  h.now += 3_600_000;
+  for (const m of await h.store.listDue(new Date(h.now), { force: true })) {
+    await h.store.untrack(m.messageId);
+  }
+  await runCycle(h.deps(), { force: true });
+});
+
+const DATE = 1_764_230_400;
+const ok = (
+  ...rows: { email: string; token: string; status: string; stopMail?: boolean }[]
+): ScriptedReply => ({ kind: 'ok', recipients: rows.map((r) => ({ date: DATE, ...r })) });
+const _raw = (body: string, contentType = 'application/json'): ScriptedReply => ({
+  kind: 'raw',
+  body,
+  contentType,
+});
+
+/** Events published since `seen` for `messageId`, as [detailType, email, token, status, stopMail]. */
+function publishedFor(messageId: string, seen: number) {
+  return h.bus.events
+    .slice(seen)
+    .filter((e) => e.detail.messageId === messageId)
+    .map((e) => [e.detailType, e.detail.email, e.detail.token, e.detail.status, e.detail.stopMail]);
+}
+
+/** Tracks `messageId` and takes a first reply, so it has committed state to protect. */
+async function tracked(messageId: string, first: ScriptedReply): Promise<void> {
+  h.simulator.script(messageId, [first]);
+  await h.store.track(messageId, {}, new Date(h.now));
+  await runCycle(h.deps(), { force: true });
+  h.now += 60_000;
+}
+
+async function cycle() {
+  h.now += 60_000;
+  return runCycle(h.deps(), { force: true });
+}
+
+function chainsOf(messageId: string) {
+  return new Map([...chainsOnBus(h.bus)].filter(([k]) => k.startsWith(`${messageId}|`)));
+}
+
+describe('finding 5: a redirect to another origin', () => {
+  let elsewhere: MailPartnerStub;
+  beforeAll(async () => {
+    elsewhere = await startMailPartnerStub();
+    elsewhere.script({
+      body: {
+        success: true,
+        code: 200,
+        StatutResponseList: [
+          { email: 'forged@attacker.example', token: 'f', status: 'Delivered', date: '1764230400' },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await elsewhere.close();
+  });
+
+  it('is refused as a configuration error: the key never leaves, its recipients are not published, nothing is lost', async () => {
+    const victim = newId('redirected');
+    await tracked(victim, ok({ email: 'a@x.fr', token: 'a', status: 'Waiting' }));
+    const before = await h.store.load(victim);
+
+    const location = `${elsewhere.baseUrl}/bulk-status?apiKey=${TEST_API_KEY}&messageId=${victim}`;
+    h.simulator.script(victim, [{ kind: 'http', status: 302, headers: { location } }]);
+    const seen = h.bus.events.length;
+    const summary = await cycle();
+
+    expect(elsewhere.requests).toEqual([]);
+    const outcome = summary.outcomes.find((o) => o.messageId === victim);
+    expect(outcome).toMatchObject({ kind: 'error', errorKind: 'configuration' });
+    expect(outcome?.kind === 'error' ? outcome.message : '').toMatch(
+      /ProviderRedirectError: .*HTTP 302.*redirects are refused/,
+    );
+    expect(outcome?.kind === 'error' ? outcome.message : '').not.toContain(TEST_API_KEY);
+    expect(summary.errors.configuration).toBe(1);
+    expect(publishedFor(victim, seen)).toEqual([]);
+    const after = await h.store.load(victim);
+    expect([...(after?.recipients ?? [])]).toEqual([...(before?.recipients ?? [])]);
+
+    // The provider answering properly again: the chain continues where it was.
+    h.simulator.script(victim, [ok({ email: 'a@x.fr', token: 'a', status: 'Delivered' })]);
+    await cycle();
+    expect(publishedFor(victim, seen)).toEqual([
+      ['RecipientDelivered', 'a@x.fr', 'a', 'Delivered', false],
+    ]);
+    expect(chainProblem(chainsOf(victim))).toBeNull();
+  });
+});
