@@ -35,16 +35,10 @@ export { type ReplyKind, type ScriptedRecipient, type ScriptedReply, slow } from
 export {
   changesBetween,
   messageStateAt,
-  recipientStateAt,
-  type SimChange,
-  type SimEvent,
-  type SimMessageState,
   type SimMessageTimeline,
-  type SimRecipient,
-  type SimRecipientState,
   type SimRecipientTimeline,
 } from './timeline.ts';
-export { MAX_REPORT_DELAY_MS, type TrafficOptions } from './traffic.ts';
+export type { TrafficOptions } from './traffic.ts';
 export type { WireFormat } from './wire-format.ts';
 
 /** How to start a simulator. */
