@@ -13,6 +13,10 @@
  * </result>
  * ```
  * and the error form is `<result><entry>false</entry><entry>10</entry><entry>message</entry></result>`.
+ *
+ * Text is decoded as XML 1.0 says, so that a value reads the same whichever
+ * format the provider used: character references (`&#233;`, `&#xE9;`) become
+ * their character, as `\u00e9` does in JSON, while CDATA stays literal.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
@@ -32,7 +36,56 @@ const parser = new XMLParser({
   isArray: (tagName) => tagName === 'entry',
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // The library's switch for numeric character references (decimal and hex). It
+  // also knows a few HTML names (&nbsp;, &copy;...), which XML does not:
+  // `referenceProblem` refuses those before parsing, so only XML's rules apply.
+  htmlEntities: true,
 });
+
+/** The five entities XML predefines; any other name must be declared in the DOCTYPE. */
+const PREDEFINED_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+/** Sections where '&' is literal text (CDATA, comments, processing instructions). */
+const LITERAL_SECTIONS = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g;
+
+/**
+ * The first reference in `xml` that XML 1.0 forbids, described; null when all
+ * are fine. The parser's validator lets through what its decoder then bends:
+ * `&#0;` or `&#xD800;` silently dropped, `&#99999999;` or `&#x;` kept as text,
+ * `&nbsp;` read as an HTML name. Each would turn an address into another one
+ * than the provider meant (a phantom recipient), so the reply is refused instead
+ * (WFC: Legal Character and Entity Declared, XML 1.0 §4.1).
+ */
+function referenceProblem(xml: string): string | null {
+  const text = xml.replace(LITERAL_SECTIONS, ' ');
+  const declared = new Set([...text.matchAll(/<!ENTITY\s+([^\s%]+)\s/g)].map((m) => m[1]));
+  for (const match of text.matchAll(/&([^;&<>\s]*);/g)) {
+    const name = match[1] ?? '';
+    if (name.startsWith('#')) {
+      const digits = /^#x[0-9a-fA-F]{1,8}$/.test(name)
+        ? Number.parseInt(name.slice(2), 16)
+        : /^#[0-9]{1,10}$/.test(name)
+          ? Number(name.slice(1))
+          : Number.NaN;
+      if (!isXmlChar(digits)) return `character reference ${match[0]} is not an XML character`;
+    } else if (!PREDEFINED_ENTITIES.has(name) && !declared.has(name)) {
+      return `entity reference ${match[0]} is not declared (XML knows only &amp; &lt; &gt; &quot; &apos;)`;
+    }
+  }
+  return null;
+}
+
+/** XML 1.0's `Char` production. */
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
 
 /** A parsed `<entry>`: text for a value, `{ entry: [...] }` for a list. */
 type XmlNode = string | { entry: XmlNode[] };
@@ -54,6 +107,8 @@ export function xmlReplyToObject(xml: string): XmlReplyConversion {
       problem: `malformed or truncated XML (${valid.err.msg} at line ${valid.err.line})`,
     };
   }
+  const badReference = referenceProblem(xml);
+  if (badReference !== null) return { ok: false, problem: `malformed XML (${badReference})` };
   try {
     const parsed: unknown = parser.parse(xml);
     const root = isRecord(parsed) ? parsed.result : undefined;

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScriptedReply } from '../../local/simulator/server.ts';
+import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import {
   chainProblem,
@@ -39,7 +40,7 @@ const DATE = 1_764_230_400;
 const ok = (
   ...rows: { email: string; token: string; status: string; stopMail?: boolean }[]
 ): ScriptedReply => ({ kind: 'ok', recipients: rows.map((r) => ({ date: DATE, ...r })) });
-const _raw = (body: string, contentType = 'application/json'): ScriptedReply => ({
+const raw = (body: string, contentType = 'application/json'): ScriptedReply => ({
   kind: 'raw',
   body,
   contentType,
@@ -117,5 +118,61 @@ describe('finding 5: a redirect to another origin', () => {
       ['RecipientDelivered', 'a@x.fr', 'a', 'Delivered', false],
     ]);
     expect(chainProblem(chainsOf(victim))).toBeNull();
+  });
+});
+
+describe('finding 8: XML character references', () => {
+  const xmlBody = (email: string, status: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><result><entry>true</entry><entry>200</entry>` +
+    `<entry><![CDATA[xxx]]></entry><entry><entry><entry>${email}</entry><entry>j</entry>` +
+    `<entry>${status}</entry><entry>1</entry><entry>false</entry><entry>1764230400</entry>` +
+    `</entry></entry></result>`;
+
+  it('switching from JSON to XML creates no phantom recipient, and a change is published under the same address', async () => {
+    const victim = newId('xml-refs');
+    await tracked(victim, ok({ email: 'josé@exemple.fr', token: 'j', status: 'Waiting' }));
+    const xmlProvider = createMailPartnerClient({
+      apiKey: TEST_API_KEY,
+      baseUrl: h.simulator.url,
+      format: 'xml',
+      retries: 0,
+    });
+    const seen = h.bus.events.length;
+
+    h.simulator.script(victim, [
+      raw(xmlBody('jos&#233;@exemple.fr', 'Waiting'), 'application/xml'),
+    ]);
+    h.now += 60_000;
+    const quiet = await runCycle(h.deps({ provider: xmlProvider }), { force: true });
+    expect(quiet.outcomes.find((o) => o.messageId === victim)).toMatchObject({ kind: 'unchanged' });
+    expect(publishedFor(victim, seen)).toEqual([]);
+
+    h.simulator.script(victim, [
+      raw(xmlBody('jos&#xE9;@exemple.fr', 'Delivered'), 'application/xml'),
+    ]);
+    h.now += 60_000;
+    await runCycle(h.deps({ provider: xmlProvider }), { force: true });
+    expect(publishedFor(victim, seen)).toEqual([
+      ['RecipientDelivered', 'josé@exemple.fr', 'j', 'Delivered', false],
+    ]);
+    expect((await h.store.load(victim))?.recipients.size).toBe(1);
+    expect(chainProblem(chainsOf(victim))).toBeNull();
+  });
+
+  it('a reference XML forbids fails the poll as transient and commits nothing', async () => {
+    const victim = newId('xml-bad-ref');
+    await tracked(victim, ok({ email: 'a@x.fr', token: 'j', status: 'Waiting' }));
+    const before = await h.store.load(victim);
+    const seen = h.bus.events.length;
+    h.simulator.script(victim, [raw(xmlBody('a&#0;@x.fr', 'Delivered'), 'application/xml')]);
+    const summary = await cycle();
+    expect(summary.outcomes.find((o) => o.messageId === victim)).toMatchObject({
+      kind: 'error',
+      errorKind: 'transient',
+    });
+    expect(publishedFor(victim, seen)).toEqual([]);
+    expect([...((await h.store.load(victim))?.recipients ?? [])]).toEqual([
+      ...(before?.recipients ?? []),
+    ]);
   });
 });
