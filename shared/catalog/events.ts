@@ -5,6 +5,7 @@
  * same zod schemas and TypeScript types.
  */
 import * as z from 'zod';
+import { parseKeepingProtoKeys } from './own-keys.ts';
 
 /** `source` of every event the product publishes. */
 export const EVENT_SOURCE = 'mailpartner.status-sync';
@@ -232,7 +233,10 @@ export function eventTime(event: CatalogEvent): string {
  * offending field. Used by the publisher before anything leaves the process.
  */
 export function parseCatalogEvent(detailType: string, detail: unknown): CatalogEvent {
-  const entry = (catalog as Record<string, CatalogEntry<z.ZodType>>)[detailType];
+  // Own keys only: "constructor" or "toString" is not a detail-type.
+  const entry = Object.hasOwn(catalog, detailType)
+    ? (catalog as Record<string, CatalogEntry<z.ZodType>>)[detailType]
+    : undefined;
   if (!entry) throw new Error(`Unknown detail-type "${detailType}": not in the event catalog`);
-  return { detailType, detail: entry.detail.parse(detail) } as CatalogEvent;
+  return { detailType, detail: parseKeepingProtoKeys(entry.detail, detail) } as CatalogEvent;
 }

@@ -149,9 +149,14 @@ export function decide(policy: LifecyclePolicy, view: PollView): Decision {
   return { kind: 'continue', nextPollAt: new Date(Math.min(now + interval, windowEnd)) };
 }
 
-/** Recipients per raw status, e.g. `{ Delivered: 480, Bounced: 20 }`. */
+/**
+ * Recipients per raw status, e.g. `{ Delivered: 480, Bounced: 20 }`. Statuses
+ * are provider strings: counted in a Map and turned into own data properties
+ * (fromEntries), so `constructor`, `toString` or `__proto__` are plain keys
+ * that neither read an inherited member nor set the prototype.
+ */
 export function countByStatus(recipients: Iterable<RecipientState>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of recipients) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  return counts;
+  const counts = new Map<string, number>();
+  for (const r of recipients) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  return Object.fromEntries(counts);
 }

@@ -7,12 +7,12 @@ import {
   type DetailType,
   eventTime,
   isRecipientEvent,
-  parseCatalogEvent,
 } from '../catalog/events.ts';
-import { recipientKey } from '../model.ts';
+import { type RecipientState, recipientKey } from '../model.ts';
 import { type Item, readNumber, readString } from './attributes.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
 import { auditSk, messagePk } from './keys.ts';
+import { parseStoredEvent } from './poisoned-event.ts';
 import { TTL_ATTRIBUTE } from './table.ts';
 
 /** One audit record as `history` returns it. */
@@ -71,19 +71,28 @@ export function auditItem(messageId: string, event: CatalogEvent, retentionDays:
   };
 }
 
-/** Reads an audit item back, validating the event against the catalog. */
-export function readAuditItem(item: Item): AuditRecord {
+/**
+ * Reads an audit item back, validating the event against the catalog.
+ *
+ * @param recipients - the message's recipients, to rebuild an ending event
+ *   stored with invalid counts by an earlier version (see poisoned-event.ts).
+ */
+export function readAuditItem(
+  item: Item,
+  recipients: readonly RecipientState[] | null = null,
+): AuditRecord {
   const where = `${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}`;
   const detailType = readString(item, 'detailType', where);
-  let event: CatalogEvent;
+  let detail: unknown;
   try {
-    event = parseCatalogEvent(detailType, JSON.parse(readString(item, 'detail', where)));
+    detail = JSON.parse(readString(item, 'detail', where));
   } catch (error) {
     if (error instanceof CorruptItemError) throw error;
     throw new CorruptItemError(`Stored item ${where} is corrupt: its event is invalid`, {
       cause: error,
     });
   }
+  const event: CatalogEvent = parseStoredEvent(detailType, detail, recipients, where);
   return {
     eventId: readString(item, 'eventId', where),
     detailType: event.detailType,

@@ -42,6 +42,7 @@ import {
   StoreThrottledError,
   translateError,
 } from './errors.ts';
+import { checkEvents } from './event-check.ts';
 import { AUDIT_PREFIX, chunkSk, META_SK, messagePk, parseChunkSk } from './keys.ts';
 import {
   type MetaOutbox,
@@ -51,6 +52,7 @@ import {
   readMetaOutbox,
 } from './message-item.ts';
 import { type ChunkSnapshot, mergeChunks, toLoaded, versionOf } from './message-version.ts';
+import { NeedsRecipientsError } from './poisoned-event.ts';
 import { decodeChunk, encodeChunk } from './state-chunk.ts';
 import { createTableInput, DUE_INDEX, DUE_PARTITION } from './table.ts';
 import { validateTrackRequest } from './track-request.ts';
@@ -325,7 +327,10 @@ export class DynamoStatusStore implements StatusStore {
       readMessage(meta),
       readNumber(meta, 'chunkCount', metaWhere),
       chunks,
-      readMetaOutbox(meta),
+      readMetaOutbox(
+        meta,
+        chunks.flatMap((c) => c.recipients),
+      ),
     );
   }
 
@@ -352,6 +357,7 @@ export class DynamoStatusStore implements StatusStore {
     const version = versionOf(loaded);
     const messageId = loaded.message.messageId;
     if (input.changed.size === 0 && input.events.length === 0) return loaded;
+    checkEvents(input.events, `committing message ${messageId}`);
 
     const writes = planCommit(messageId, version, input);
     const chunkCount = Math.max(version.chunkCount, ...writes.map((w) => w.index + 1));
@@ -422,6 +428,7 @@ export class DynamoStatusStore implements StatusStore {
   ): Promise<LoadedMessage | null> {
     const version = versionOf(loaded);
     const messageId = loaded.message.messageId;
+    checkEvents(events, `finishing the tracking of message ${messageId}`);
     const meta = {
       ...version.meta,
       events: [...version.meta.events, ...events],
@@ -518,11 +525,18 @@ export class DynamoStatusStore implements StatusStore {
       },
       `reading the history of message ${messageId}`,
     );
-    return items
-      .map(readAuditItem)
-      .sort(
-        (a, b) => compare(a.email, b.email) || compare(a.token, b.token) || a.sequence - b.sequence,
-      );
+    let records: AuditRecord[];
+    try {
+      records = items.map((item) => readAuditItem(item));
+    } catch (error) {
+      if (!(error instanceof NeedsRecipientsError)) throw error;
+      // An ending event stored with invalid counts by an earlier version: rebuilt from the recipients.
+      const recipients = [...((await this.load(messageId))?.recipients.values() ?? [])];
+      records = items.map((item) => readAuditItem(item, recipients));
+    }
+    return records.sort(
+      (a, b) => compare(a.email, b.email) || compare(a.token, b.token) || a.sequence - b.sequence,
+    );
   }
 
   /**

@@ -86,6 +86,24 @@ export class CorruptItemError extends StoreError {
   }
 }
 
+/**
+ * An event handed to the store does not match the event catalog: refused
+ * before anything is written, so it can never sit in an outbox or the audit
+ * trail that every later read would trip over. Classified as a store error.
+ */
+export class InvalidEventError extends StoreError {
+  /** The sync's error kind (see shared/sync/error-kind.ts, which also reads `kind`). */
+  readonly kind = 'store';
+  constructor(
+    readonly eventIds: readonly string[],
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'InvalidEventError';
+  }
+}
+
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',

@@ -2,7 +2,8 @@
  * The META item of a tracked message: what `track` writes and every read of a
  * message parses.
  */
-import { isRecipientEvent, type MessageEvent, parseCatalogEvent } from '../catalog/events.ts';
+import { isRecipientEvent, type MessageEvent } from '../catalog/events.ts';
+import type { RecipientState } from '../model.ts';
 import type { TrackedMessage, TrackingState } from '../sync/ports.ts';
 import {
   type Item,
@@ -13,7 +14,9 @@ import {
   stringMap,
 } from './attributes.ts';
 import { CorruptItemError } from './errors.ts';
+import { checkEvents } from './event-check.ts';
 import { META_SK, messagePk } from './keys.ts';
+import { parseStoredEvent } from './poisoned-event.ts';
 import { DUE_INDEX, DUE_PARTITION } from './table.ts';
 
 export function metaKey(messageId: string): Item {
@@ -22,6 +25,7 @@ export function metaKey(messageId: string): Item {
 
 /** A new, active message item, in the due index at `nextPollAt`. */
 export function messageItem(message: TrackedMessage, outbox: readonly MessageEvent[] = []): Item {
+  checkEvents(outbox, `tracking message ${message.messageId}`);
   return {
     ...metaKey(message.messageId),
     messageId: { S: message.messageId },
@@ -90,23 +94,35 @@ export interface MetaOutbox {
 
 export const EMPTY_META_OUTBOX: MetaOutbox = { events: [], version: 0, stateVersion: 0 };
 
-export function readMetaOutbox(item: Item): MetaOutbox {
+/**
+ * @param recipients - the message's recipients, to rebuild an ending event
+ *   stored with invalid counts by an earlier version (see poisoned-event.ts).
+ */
+export function readMetaOutbox(
+  item: Item,
+  recipients: readonly RecipientState[] | null = null,
+): MetaOutbox {
   const where = `${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}`;
   const text = readOptionalString(item, 'outbox', where);
   const stateVersion = item.stateVersion?.N === undefined ? 0 : Number(item.stateVersion.N);
   if (text === null) return { ...EMPTY_META_OUTBOX, stateVersion };
   const version = item.outboxVersion?.N === undefined ? 0 : Number(item.outboxVersion.N);
+  let raw: unknown;
   try {
-    const raw = JSON.parse(text) as unknown;
+    raw = JSON.parse(text) as unknown;
     if (!Array.isArray(raw)) throw new Error('not a list');
-    const events = raw.map((e: { detailType?: unknown; detail?: unknown }) =>
-      parseCatalogEvent(String(e.detailType), e.detail),
-    );
-    if (events.some(isRecipientEvent)) throw new Error('holds a recipient event');
-    return { events: events as MessageEvent[], version, stateVersion };
   } catch (error) {
     throw new CorruptItemError(`Stored item ${where} is corrupt: its outbox is invalid`, {
       cause: error,
     });
   }
+  const events = (raw as { detailType?: unknown; detail?: unknown }[]).map((e) =>
+    parseStoredEvent(String(e?.detailType), e?.detail, recipients, `${where} (outbox)`),
+  );
+  if (events.some(isRecipientEvent)) {
+    throw new CorruptItemError(
+      `Stored item ${where} is corrupt: its outbox holds a recipient event`,
+    );
+  }
+  return { events: events as MessageEvent[], version, stateVersion };
 }

@@ -1,0 +1,282 @@
+/**
+ * Issue 16's engine findings, attacked as a hostile provider and a hostile bus
+ * would: through the real client, the store on dynalite and the publisher on
+ * the local EventBridge endpoint, all on loopback. One describe per finding.
+ */
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusSnapshot, trackingExpired } from '../../shared/lifecycle/message-events.ts';
+import { countByStatus } from '../../shared/lifecycle/policy.ts';
+import { InvalidEventError } from '../../shared/store/errors.ts';
+import { replayMessage } from '../../shared/sync/replay.ts';
+import { runCycle } from '../../shared/sync/sync-cycle.ts';
+import { type Harness, startHarness } from '../support/harness.ts';
+
+const HOUR = 3_600_000;
+const DATE = 1_764_230_400;
+
+/** Object.prototype members a provider could send as a status (or an address). */
+const PROTOTYPE_NAMES = [
+  'constructor',
+  'toString',
+  'valueOf',
+  '__proto__',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__lookupSetter__',
+];
+
+let h: Harness;
+let counter = 0;
+const newId = (prefix: string) => `${prefix}-${++counter}`;
+
+beforeAll(async () => {
+  h = await startHarness({ tableName: 'attack-engine' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Untracks and flushes whatever earlier tests left due, so each test sees only its messages. */
+async function quiet(): Promise<void> {
+  h.now += HOUR;
+  for (const m of await h.store.listDue(new Date(h.now), { force: true })) {
+    await h.store.untrack(m.messageId);
+  }
+  await runCycle(h.deps(), { force: true });
+}
+
+function countsOf(detail: unknown): unknown {
+  return (detail as { counts?: unknown } | undefined)?.counts;
+}
+
+function onBus(messageId: string, detailType?: string) {
+  return h.bus.events.filter(
+    (e) => e.detail.messageId === messageId && (!detailType || e.detailType === detailType),
+  );
+}
+
+describe('finding 1: statuses named after Object.prototype members', () => {
+  it('a message whose statuses are Object.prototype names expires with exact counts and leaves the index', async () => {
+    await quiet();
+    const id = newId('proto');
+    const bystander = newId('proto-bystander');
+    const statuses = ['Delivered', ...PROTOTYPE_NAMES];
+    h.simulator.script(id, [
+      {
+        kind: 'ok',
+        recipients: statuses.map((status, i) => ({
+          email: i === 1 ? 'constructor' : `r${i}@x.fr`,
+          token: i === 2 ? '__proto__' : `t${i}`,
+          status,
+          date: DATE,
+        })),
+      },
+    ]);
+    h.simulator.script(bystander, [
+      { kind: 'ok', recipients: [{ email: 'b@x.fr', token: 'b', status: 'Waiting', date: DATE }] },
+    ]);
+    await h.store.track(id, { constructor: 'c', __proto__x: 'p' }, new Date(h.now));
+    await h.store.track(bystander, {}, new Date(h.now));
+    const first = await runCycle(h.deps(), { force: true });
+    expect(first.outcomes.find((o) => o.messageId === id)).toMatchObject({
+      kind: 'changed',
+      changes: statuses.length,
+      pending: 0,
+    });
+
+    // Past the 48 h window: the pending recipients make it expire.
+    h.now += 49 * HOUR;
+    const ending = await runCycle(h.deps(), { force: true });
+    expect(ending.outcomes.find((o) => o.messageId === id)).toMatchObject({ finished: 'expired' });
+    expect(ending.errors).toEqual({});
+
+    const [expired, ...more] = onBus(id, 'MessageTrackingExpired');
+    expect(more).toEqual([]);
+    const counts = expired?.detail.counts as Record<string, number>;
+    // Own keys, one each, `__proto__` included (it used to vanish silently).
+    expect(Object.keys(counts).sort()).toEqual([...statuses].sort());
+    for (const status of statuses)
+      expect(Object.getOwnPropertyDescriptor(counts, status)?.value).toBe(1);
+    expect(expired?.detail.pendingCount).toBe(PROTOTYPE_NAMES.length);
+
+    // Ended, flushed, out of the due index; every read of it works.
+    const loaded = await h.store.load(id);
+    expect(loaded?.message.state).toBe('expired');
+    expect(loaded?.outbox).toEqual([]);
+    expect(
+      (await h.store.listDue(new Date(h.now), { force: true })).map((m) => m.messageId),
+    ).not.toContain(id);
+    const history = await h.store.history(id);
+    expect(history.map((r) => r.detailType)).toContain('MessageTrackingExpired');
+    const changes = onBus(id).filter((e) => typeof e.detail.sequence === 'number');
+    expect(changes.map((e) => [e.detail.status, e.detail.sequence])).toEqual(
+      statuses.map((status) => [status, 1]),
+    );
+  });
+
+  it('the store refuses an event the catalog refuses before writing it anywhere', async () => {
+    await quiet();
+    const id = newId('refuse');
+    h.simulator.script(id, [
+      { kind: 'ok', recipients: [{ email: 'a@x.fr', token: 'a', status: 'Waiting', date: DATE }] },
+    ]);
+    await h.store.track(id, {}, new Date(h.now));
+    await runCycle(h.deps(), { force: true });
+    const loaded = await h.store.load(id);
+    if (!loaded) throw new Error('not tracked');
+    const good = trackingExpired(
+      loaded.message,
+      [...loaded.recipients.values()],
+      [],
+      new Date(h.now),
+    );
+    const bad = {
+      ...good,
+      detail: { ...good.detail, counts: { constructor: 'function Object() { [native code] }1' } },
+    };
+
+    // finish: nothing written, the message stays active, its outbox and history as they were.
+    await expect(
+      h.store.finish(loaded, 'expired', [bad as typeof good], new Date(h.now)),
+    ).rejects.toThrow(InvalidEventError);
+    await expect(
+      h.store.finish(loaded, 'expired', [bad as typeof good], new Date(h.now)),
+    ).rejects.toThrow(/do not match the event catalog.*detail\.counts\.constructor/);
+    const after = await h.store.load(id);
+    expect(after?.message).toMatchObject({ active: true, state: 'active' });
+    expect(after?.outbox).toEqual([]);
+    expect((await h.store.history(id)).map((r) => r.detailType)).not.toContain(
+      'MessageTrackingExpired',
+    );
+
+    // commit: a recipient event with a broken field is refused the same way.
+    const [recipient] = [...loaded.recipients.values()];
+    if (!recipient) throw new Error('no recipient');
+    const event = (await h.store.history(id)).find(
+      (r) => r.detailType !== 'MessageTrackingStarted',
+    )?.event;
+    if (!event) throw new Error('no recipient event');
+    const broken = { ...event, detail: { ...event.detail, sequence: 0 } } as typeof event;
+    await expect(
+      h.store.commit(loaded, {
+        changed: new Map([
+          [`${recipient.email}|${recipient.token}`, { ...recipient, sequence: 2 }],
+        ]),
+        events: [broken as never],
+        observedAt: new Date(h.now).toISOString(),
+      }),
+    ).rejects.toThrow(InvalidEventError);
+    expect((await h.store.load(id))?.recipients).toEqual(loaded.recipients);
+
+    // track: a started event the catalog refuses is not stored either.
+    const other = newId('refuse-track');
+    await expect(
+      h.store.track(other, {}, new Date(h.now), (m) => ({
+        detailType: 'MessageTrackingStarted',
+        detail: {
+          eventId: 'x',
+          messageId: m.messageId,
+          metadata: {},
+          trackedAt: 'yesterday',
+          observedAt: m.trackedAt,
+        },
+      })),
+    ).rejects.toThrow(InvalidEventError);
+    expect(await h.store.load(other)).toBeNull();
+  });
+
+  it('a message poisoned by an earlier version is read, published, replayed and retired', async () => {
+    await quiet();
+    const id = newId('poisoned');
+    h.simulator.script(id, [
+      {
+        kind: 'ok',
+        recipients: [
+          { email: 'a@x.fr', token: 'a', status: 'Delivered', date: DATE },
+          { email: 'b@x.fr', token: 'b', status: 'constructor', date: DATE },
+          { email: 'c@x.fr', token: 'c', status: 'toString', date: DATE },
+        ],
+      },
+    ]);
+    await h.store.track(id, {}, new Date(h.now));
+    await runCycle(h.deps(), { force: true });
+    const loaded = await h.store.load(id);
+    if (!loaded) throw new Error('not tracked');
+    h.now += 49 * HOUR;
+    const recipients = [...loaded.recipients.values()];
+    const pending = recipients.filter((r) => r.status !== 'Delivered');
+    const good = trackingExpired(loaded.message, recipients, pending, new Date(h.now));
+    // What the old plain-object count made of these statuses.
+    const poisoned = {
+      ...good,
+      detail: {
+        ...good.detail,
+        counts: {
+          Delivered: 1,
+          constructor: 'function Object() { [native code] }1',
+          toString: 'function toString() { [native code] }1',
+        },
+      },
+    };
+    // Write it where the old finish did: META's outbox and the audit trail.
+    const pk = { S: `MSG#${id}` };
+    await h.dynamo.client().send(
+      new UpdateItemCommand({
+        TableName: h.tableName,
+        Key: { pk, sk: { S: 'META' } },
+        UpdateExpression:
+          'SET active = :f, #s = :s, finishedAt = :at, outbox = :o, outboxVersion = outboxVersion + :one, dueAt = :at',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: {
+          ':f': { BOOL: false },
+          ':s': { S: 'expired' },
+          ':at': { S: new Date(h.now).toISOString() },
+          ':o': { S: JSON.stringify([poisoned]) },
+          ':one': { N: '1' },
+        },
+      }),
+    );
+    const { auditItem } = await import('../../shared/store/audit-record.ts');
+    const item = auditItem(id, good, 90);
+    await h.dynamo.client().send(
+      new PutItemCommand({
+        TableName: h.tableName,
+        Item: { ...item, detail: { S: JSON.stringify(poisoned.detail) } },
+      }),
+    );
+
+    // status / snapshot read it; history rebuilds the event from the recipients.
+    const read = await h.store.load(id);
+    const expectedCounts = countByStatus(recipients);
+    expect(read?.outbox).toHaveLength(1);
+    expect(countsOf(read?.outbox[0]?.detail)).toEqual(expectedCounts);
+    const history = await h.store.history(id);
+    const ending = history.find((r) => r.detailType === 'MessageTrackingExpired');
+    expect(countsOf(ending?.event.detail)).toEqual(expectedCounts);
+    if (!read) throw new Error('not readable');
+    const snap = await h.publisher.publish(
+      statusSnapshot(read.message, [...read.recipients.values()], new Date(h.now)),
+    );
+    expect(snap.failed).toEqual([]);
+    // untrack of an ended message changes nothing and does not throw.
+    expect((await h.store.untrack(id))?.state).toBe('expired');
+
+    // The next cycle publishes the rebuilt ending and retires the message.
+    const cycle = await runCycle(h.deps(), { force: true });
+    expect(cycle.errors).toEqual({});
+    const published = onBus(id, 'MessageTrackingExpired');
+    expect(published.map((e) => e.detail.counts)).toEqual([expectedCounts]);
+    expect(published[0]?.detail.eventId).toBe(good.detail.eventId);
+    expect(
+      (await h.store.listDue(new Date(h.now), { force: true })).map((m) => m.messageId),
+    ).not.toContain(id);
+
+    const replay = await replayMessage({ store: h.store, publisher: h.publisher }, id, null);
+    expect(replay).toMatchObject({ failed: 0 });
+    expect(replay.accepted).toBe(replay.selected);
+  });
+});
