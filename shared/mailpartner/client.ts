@@ -245,6 +245,13 @@ function endpointFor(baseUrl: string): URL {
   if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
     throw new TypeError(`MailPartner baseUrl must be http(s): ${safeUrl(baseUrl)}`);
   }
+  if (endpoint.username !== '' || endpoint.password !== '') {
+    // fetch refuses such URLs anyway; say so once, and never print the password.
+    throw new TypeError(
+      `MailPartner baseUrl must not contain user info (user:password@): ${safeUrl(baseUrl)}; ` +
+        'MailPartner authenticates with MAILPARTNER_API_KEY',
+    );
+  }
   return endpoint;
 }
 

@@ -15,41 +15,127 @@ export const EXCERPT_MAX_CHARS = 200;
 const MAX_CAUSE_DEPTH = 5;
 
 /**
- * Every spelling under which `apiKey` may show up in text: as is, URL-encoded
- * (both `encodeURIComponent` and form style, which the request URL uses),
- * JSON-escaped (PHP also escapes `/`), and XML-escaped.
+ * Named character references (HTML5, which includes XML's five) for the ASCII
+ * punctuation an API key may hold. Characters without a name here can still be
+ * written as numeric references, which the pattern always accepts.
  */
-function keySpellings(apiKey: string): string[] {
-  const spellings = new Set<string>([
-    apiKey,
-    encodeURIComponent(apiKey),
-    new URLSearchParams({ k: apiKey }).toString().slice(2),
-    JSON.stringify(apiKey).slice(1, -1),
-    JSON.stringify(apiKey).slice(1, -1).replaceAll('/', '\\/'),
-    apiKey.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'),
-  ]);
-  spellings.delete('');
-  // Longest first, so a spelling that contains another is masked whole.
-  return [...spellings].sort((a, b) => b.length - a.length);
+const NAMED_REFERENCES: Readonly<Record<string, readonly string[]>> = {
+  '&': ['amp', 'AMP'],
+  '<': ['lt', 'LT'],
+  '>': ['gt', 'GT'],
+  '"': ['quot', 'QUOT'],
+  "'": ['apos'],
+  '/': ['sol'],
+  '+': ['plus'],
+  '=': ['equals'],
+  '.': ['period'],
+  ',': ['comma'],
+  ':': ['colon'],
+  ';': ['semi'],
+  _: ['lowbar', 'UnderBar'],
+  '!': ['excl'],
+  '#': ['num'],
+  $: ['dollar'],
+  '%': ['percnt'],
+  '(': ['lpar'],
+  ')': ['rpar'],
+  '*': ['ast', 'midast'],
+  '?': ['quest'],
+  '@': ['commat'],
+  '[': ['lsqb', 'lbrack'],
+  '\\': ['bsol'],
+  ']': ['rsqb', 'rbrack'],
+  '^': ['Hat'],
+  '`': ['grave', 'DiacriticalGrave'],
+  '{': ['lcub', 'lbrace'],
+  '|': ['verbar', 'vert', 'VerticalLine'],
+  '}': ['rcub', 'rbrace'],
+};
+
+/** JSON's two-character escapes (`\/` is what PHP writes for '/'). */
+const JSON_SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+const utf8 = new TextEncoder();
+
+/** A regex source matching `n` in hex, either case, zero-padded to `width` digits. */
+function hexPattern(n: number, width: number): string {
+  return [...n.toString(16).padStart(width, '0')]
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join('');
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
 /**
- * Replaces every occurrence of `apiKey` (in any of its usual encodings) in
- * `text` with `***`. An empty key leaves the text untouched.
+ * Every way one character of the key can be written in text we might print:
+ * as is; percent-encoded (its UTF-8 bytes, upper- or lower-case hex; `+` for a
+ * space, as forms write it); as an HTML/XML character reference (decimal or
+ * hex, leading zeros, with or without the `;` HTML tolerates, or by name); as a
+ * JSON escape (`\u00XX` in either case, or the short form).
+ */
+function characterPattern(char: string): string {
+  const cp = char.codePointAt(0) ?? 0;
+  const forms = new Set<string>([escapeRegex(char)]);
+  forms.add([...utf8.encode(char)].map((byte) => `%${hexPattern(byte, 2)}`).join(''));
+  if (char === ' ') forms.add('\\+');
+  forms.add(`&#0*${cp}(?![0-9]);?`);
+  forms.add(`&#[xX]0*${hexPattern(cp, 1)}(?![0-9a-fA-F]);?`);
+  for (const name of NAMED_REFERENCES[char] ?? []) forms.add(`&${name};`);
+  const units = Array.from({ length: char.length }, (_, i) => char.charCodeAt(i));
+  forms.add(units.map((unit) => `\\\\u${hexPattern(unit, 4)}`).join(''));
+  const short = JSON_SHORT_ESCAPES[char];
+  if (short !== undefined) forms.add(escapeRegex(short));
+  return `(?:${[...forms].join('|')})`;
+}
+
+/** The last key's pattern: one key per client, so one entry is all the cache needs. */
+let cached: { apiKey: string; pattern: RegExp } | undefined;
+
+/**
+ * A pattern matching `apiKey` however it is written, character by character, so
+ * mixed spellings (only the `/` as `&#x2F;`, say, or some bytes in lower-case
+ * hex) are caught too. Hand-written: encoders exist, but no library finds a
+ * secret in text under every encoding at once, and decoding the text first
+ * would lose the positions to mask.
+ */
+function keyPattern(apiKey: string): RegExp {
+  if (cached?.apiKey !== apiKey) {
+    const source = Array.from(apiKey, characterPattern).join('');
+    cached = { apiKey, pattern: new RegExp(source, 'g') };
+  }
+  return cached.pattern;
+}
+
+/** `scheme://user:password@` in any text: what a URL with user info leaks. */
+const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+
+/**
+ * Replaces every occurrence of `apiKey`, in any spelling (see above), in `text`
+ * with `***`, and the user info of any URL in it (`https://user:pw@host` →
+ * `https://***@host`). An empty key masks only user info.
  */
 export function redactApiKey(text: string, apiKey: string): string {
-  if (apiKey === '') return text;
-  let result = text;
-  for (const spelling of keySpellings(apiKey)) {
-    result = result.replaceAll(spelling, MASK);
-  }
-  return result;
+  const withoutUserInfo = text.replace(USER_INFO, `$1${MASK}@`);
+  if (apiKey === '') return withoutUserInfo;
+  return withoutUserInfo.replace(keyPattern(apiKey), MASK);
 }
 
 /**
  * A request URL fit for logs: the `apiKey` query parameter's value becomes
- * `***`, whatever it was. Works without knowing the key. Text that is not a URL
- * is returned with anything after `apiKey=` masked up to the next `&`.
+ * `***`, whatever it was, and so does any user info (`user:password@`). Works
+ * without knowing the key. Text that is not a URL is returned with anything
+ * after `apiKey=` masked up to the next `&`, and user info masked.
  */
 export function safeUrl(url: string | URL): string {
   const text = String(url);
@@ -57,7 +143,11 @@ export function safeUrl(url: string | URL): string {
   try {
     parsed = new URL(text);
   } catch {
-    return text.replace(/(apiKey=)[^&#\s]*/gi, `$1${MASK}`);
+    return text.replace(/(apiKey=)[^&#\s]*/gi, `$1${MASK}`).replace(USER_INFO, `$1${MASK}@`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    parsed.username = MASK;
+    parsed.password = '';
   }
   for (const name of [...parsed.searchParams.keys()]) {
     if (name.toLowerCase() === 'apikey') parsed.searchParams.set(name, MASK);

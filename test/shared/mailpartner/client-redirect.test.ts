@@ -91,4 +91,14 @@ describe('finding 5: redirects are refused', () => {
     expect(error.location).toBeNull();
     expect(error.message).toMatch(/HTTP 300.*no Location header/);
   });
+
+  it('a Location carrying user info does not print the password (finding 11)', async () => {
+    provider.script({
+      status: 302,
+      headers: { location: 'https://user:hunter2@elsewhere.example/v1/bulk-status' },
+    });
+    const error = await refusal();
+    expect(error.location).toBe('https://***@elsewhere.example/v1/bulk-status');
+    expect(everythingShownBy(error)).not.toContain('hunter2');
+  });
 });

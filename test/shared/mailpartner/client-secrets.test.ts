@@ -171,3 +171,99 @@ describe('MailPartner client: the API key never leaks', () => {
     expectKeyFree(error, KEY);
   });
 });
+
+/**
+ * Issue 16 finding 11: the key in other spellings. Each is how some server,
+ * proxy or framework might quote the key back in an error body.
+ */
+const upperPercent = (key: string) => encodeURIComponent(key);
+const lowerPercent = (key: string) =>
+  encodeURIComponent(key).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+const everyCharAs = (key: string, form: (cp: number) => string) =>
+  Array.from(key, (c) => form(c.codePointAt(0) ?? 0)).join('');
+
+function otherSpellings(key: string): [string, string][] {
+  return [
+    ['percent-encoded, upper-case hex', upperPercent(key)],
+    ['percent-encoded, lower-case hex', lowerPercent(key)],
+    ['every character percent-encoded', everyCharAs(key, (cp) => `%${cp.toString(16)}`)],
+    ['form-encoded (space as +)', new URLSearchParams({ k: key }).toString().slice(2)],
+    [
+      'form-encoded, lower-case hex',
+      new URLSearchParams({ k: key })
+        .toString()
+        .slice(2)
+        .replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    ],
+    ['"/" as &#x2F; only', key.replaceAll('/', '&#x2F;')],
+    ['"/" as &#47; and "&" as &amp;', key.replaceAll('&', '&amp;').replaceAll('/', '&#47;')],
+    ['every character as a decimal reference', everyCharAs(key, (cp) => `&#${cp};`)],
+    [
+      'every character as a hex reference, upper case',
+      everyCharAs(key, (cp) => `&#X${cp.toString(16).toUpperCase()};`),
+    ],
+    [
+      'named references (&sol; &plus; &amp;)',
+      key.replaceAll('&', '&amp;').replaceAll('/', '&sol;').replaceAll('+', '&plus;'),
+    ],
+    [
+      'JSON \\u escapes, lower case',
+      everyCharAs(key, (cp) => `\\u${cp.toString(16).padStart(4, '0')}`),
+    ],
+    [
+      'JSON \\u escapes, upper case',
+      everyCharAs(key, (cp) => `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`),
+    ],
+    ['PHP JSON (\\/)', JSON.stringify(key).slice(1, -1).replaceAll('/', '\\/')],
+    ['mixed: lower-case percent and a reference', lowerPercent(key).replace('S', '&#83;')],
+  ];
+}
+
+describe('finding 11: the key in other spellings never leaks', () => {
+  for (const [label, spelled] of otherSpellings(ODD_KEY)) {
+    it.each([
+      ['code 10 quoting it', { body: { success: false, code: 10, message: `bad key ${spelled}` } }],
+      ['HTTP 500 page quoting it', { status: 500, body: `<pre>apiKey=${spelled}</pre>` }],
+      [
+        // A string body, so the spelling is sent as is (an object would be JSON-escaped again).
+        'a schema mismatch echoing it',
+        { body: `{"success":true,"code":200,"echo":"${spelled}"}` },
+      ],
+    ] as [string, StubReply][])(`${label}: %s`, async (_what, reply) => {
+      stub.script(reply);
+      const error = await rejection(client({ apiKey: ODD_KEY }).bulkStatus('300'));
+      expect(error).toBeInstanceOf(MailPartnerError);
+      const shown = everythingShownBy(error);
+      expect(shown).not.toContain(spelled);
+      expect(shown).not.toContain(ODD_KEY);
+      // The body was quoted, masked (so the absence above is the mask's doing).
+      expect(shown).toContain('***');
+    });
+  }
+
+  it('a base URL with user info is refused without printing the password', () => {
+    const error = (() => {
+      try {
+        client({ baseUrl: `http://user:hunter2@127.0.0.1:1/v1` });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/user info/);
+    expect(everythingShownBy(error)).not.toContain('hunter2');
+  });
+
+  it('a network error naming a URL with user info does not print the password', async () => {
+    const port = await closedPort();
+    const leakyFetch = (async () => {
+      throw new TypeError(`connect failed for http://admin:hunter2@127.0.0.1:${port}/v1`, {
+        cause: new Error('see https://admin:hunter2@proxy.example/'),
+      });
+    }) as unknown as typeof fetch;
+    const error = await rejection(client({ fetch: leakyFetch, retries: 0 }).bulkStatus('300'));
+    expect(error).toBeInstanceOf(TransientProviderError);
+    expect(everythingShownBy(error)).not.toContain('hunter2');
+  });
+});

@@ -47,7 +47,83 @@ describe('redactApiKey', () => {
   });
 });
 
+describe('redactApiKey: every spelling (issue 16 finding 11)', () => {
+  const key = 'k/e y+&<z>"1é';
+  it.each([
+    ['lower-case percent', encodeURIComponent(key).toLowerCase()],
+    [
+      'form style, lower-case hex',
+      new URLSearchParams({ k: key }).toString().slice(2).toLowerCase(),
+    ],
+    ['"/" as &#x2F;', key.replace('/', '&#x2F;')],
+    ['"/" as &#47 (no ";", as HTML tolerates)', key.replace('/', '&#47')],
+    [
+      'decimal references with leading zeros',
+      Array.from(key, (c) => `&#00${c.codePointAt(0)};`).join(''),
+    ],
+    ['hex references', Array.from(key, (c) => `&#x${c.codePointAt(0)?.toString(16)};`).join('')],
+    ['named references', 'k&sol;e y&plus;&amp;&lt;z&gt;&quot;1é'],
+    [
+      'JSON \\u escapes',
+      Array.from(key, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+    ],
+    ['JSON with \\/ and \\"', 'k\\/e y+&<z>\\"1é'],
+    ['a mix of all', 'k%2Fe&#32;y%2b&amp;\\u003cz&gt;"1%c3%a9'],
+  ])('%s', (_what, spelled) => {
+    expect(spelled.toLowerCase()).not.toBe(key.toLowerCase());
+    expect(redactApiKey(`before ${spelled} after`, key)).toBe('before *** after');
+  });
+
+  it('does not mask text that only resembles the key', () => {
+    expect(redactApiKey('SECRET-KEY-124 and secret-key-123', KEY)).toBe(
+      'SECRET-KEY-124 and secret-key-123',
+    );
+  });
+
+  it('masks user info of any URL in the text, with or without a key', () => {
+    expect(redactApiKey('GET https://u:hunter2@h.example/v1 failed', '')).toBe(
+      'GET https://***@h.example/v1 failed',
+    );
+    expect(redactApiKey('ftp://hunter2@h.example and mail a@b.fr', KEY)).toBe(
+      'ftp://***@h.example and mail a@b.fr',
+    );
+  });
+
+  it('leaves no trace of a key written character by character in random spellings', () => {
+    const forms = [
+      (c: string) => c,
+      (c: string) => encodeURIComponent(c),
+      (c: string) => encodeURIComponent(c).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      (c: string) => `&#${c.codePointAt(0)};`,
+      (c: string) => `&#x${c.codePointAt(0)?.toString(16)};`,
+      (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ];
+    const keyChar = fc.constantFrom(...'abcXYZ019-_./+=&<>"\' ~!'.split(''));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(keyChar, fc.nat(forms.length - 1)), { minLength: 4, maxLength: 24 }),
+        fc.string(),
+        (chars, around) => {
+          const apiKey = chars.map(([c]) => c).join('');
+          const spelled = chars.map(([c, f]) => (forms[f] as (c: string) => string)(c)).join('');
+          const redacted = redactApiKey(`${around}${spelled}${around}`, apiKey);
+          expect(redacted).toContain('***');
+          expect(redacted).not.toContain(spelled);
+        },
+      ),
+    );
+  });
+});
+
 describe('safeUrl', () => {
+  it('masks user info (issue 16 finding 11)', () => {
+    expect(safeUrl('https://user:hunter2@api.example/v1?apiKey=k')).toBe(
+      'https://***@api.example/v1?apiKey=***',
+    );
+    expect(safeUrl(new URL('http://hunter2@api.example/'))).toBe('http://***@api.example/');
+    expect(safeUrl('not a url but ftp://u:hunter2@x')).not.toContain('hunter2');
+  });
+
   it('masks the apiKey query value and keeps the rest', () => {
     const url = `https://api.mailpartner.fr/v1/bulk-status?apiKey=${KEY}&messageId=300`;
     expect(safeUrl(url)).toBe('https://api.mailpartner.fr/v1/bulk-status?apiKey=***&messageId=300');
