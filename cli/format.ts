@@ -1,12 +1,18 @@
-/** One readable line per event and per cycle, for the CLI and `npm start`. */
+/**
+ * One readable line per event and per cycle, for the CLI and `npm start`.
+ * Every string that comes from the provider or a user goes through
+ * `printable`: these lines are for terminals (see printable.ts).
+ */
 import { type CatalogEvent, isRecipientEvent } from '../shared/catalog/events.ts';
 import type { CycleSummary } from '../shared/sync/sync-cycle.ts';
+import { printable as p } from './printable.ts';
 
 export function formatEventLine(event: CatalogEvent): string {
   if (!isRecipientEvent(event)) return formatMessageEventLine(event);
   const d = event.detail;
-  const change = d.previousStatus === null ? d.status : `${d.previousStatus} → ${d.status}`;
-  return `${d.statusAt}  ${event.detailType.padEnd(22)} ${d.messageId}  ${d.email}  ${change}  #${d.sequence}  ${d.eventId}`;
+  const change =
+    d.previousStatus === null ? p(d.status) : `${p(d.previousStatus)} → ${p(d.status)}`;
+  return `${p(d.statusAt)}  ${event.detailType.padEnd(22)} ${p(d.messageId)}  ${p(d.email)}  ${change}  #${d.sequence}  ${p(d.eventId)}`;
 }
 
 export function formatSummaryLine(s: CycleSummary): string {
@@ -31,10 +37,10 @@ function formatMessageEventLine(
   const extra =
     'counts' in d
       ? `  ${Object.entries(d.counts)
-          .map(([status, n]) => `${status}=${n}`)
+          .map(([status, n]) => `${p(status)}=${n}`)
           .join(' ')}`
       : 'parts' in d
         ? `  part ${d.part}/${d.parts}, ${d.recipients.length} recipient(s)`
         : '';
-  return `${d.observedAt}  ${event.detailType.padEnd(22)} ${d.messageId}${extra}  ${d.eventId}`;
+  return `${p(d.observedAt)}  ${event.detailType.padEnd(22)} ${p(d.messageId)}${extra}  ${p(d.eventId)}`;
 }

@@ -13,6 +13,7 @@ import { runCycle } from '../shared/sync/sync-cycle.ts';
 import type { MessageOutcome } from '../shared/sync/sync-message.ts';
 import { trackMessage } from '../shared/sync/track-message.ts';
 import { formatEventLine, formatSummaryLine } from './format.ts';
+import { printable } from './printable.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -196,12 +197,12 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
       }
       const m = loaded.message;
       io.stdout(
-        `${messageId}: ${m.active ? 'active' : 'inactive'}, tracked ${m.trackedAt}, ` +
+        `${printable(messageId)}: ${m.active ? 'active' : 'inactive'}, tracked ${m.trackedAt}, ` +
           `last polled ${m.lastPolledAt ?? 'never'}, ${recipients.length} recipient(s)\n`,
       );
       for (const r of recipients) {
         io.stdout(
-          `  ${r.email}  ${r.status}${r.stopMail ? ' (unsubscribed)' : ''}  at ${r.statusAt}  #${r.sequence}\n`,
+          `  ${printable(r.email)}  ${printable(r.status)}${r.stopMail ? ' (unsubscribed)' : ''}  at ${printable(r.statusAt)}  #${r.sequence}\n`,
         );
       }
     });
@@ -217,7 +218,9 @@ function describeMeta(meta: Record<string, string>): string {
 
 function describeOutcome(o: MessageOutcome): string {
   if (o.kind === 'changed') return o.events.map((e) => `${formatEventLine(e)}\n`).join('');
-  if (o.kind === 'error') return `! ${o.messageId}: ${o.errorKind}: ${o.message}\n`;
+  if (o.kind === 'error') {
+    return `! ${printable(o.messageId)}: ${o.errorKind}: ${printable(o.message)}\n`;
+  }
   return '';
 }
 
@@ -243,9 +246,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    safe.stderr(
-      `status-sync: ${error instanceof UsageFailure ? error.message : errorMessage(error)}\n`,
-    );
+    const text = error instanceof UsageFailure ? error.message : errorMessage(error);
+    safe.stderr(`status-sync: ${printable(text)}\n`);
     return 2;
   } finally {
     holder.rt?.close();

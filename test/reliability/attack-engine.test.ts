@@ -3,6 +3,8 @@
  * would: through the real client, the store on dynalite and the publisher on
  * the local EventBridge endpoint, all on loopback. One describe per finding.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusSnapshot, trackingExpired } from '../../shared/lifecycle/message-events.ts';
@@ -279,4 +281,86 @@ describe('finding 1: statuses named after Object.prototype members', () => {
     expect(replay).toMatchObject({ failed: 0 });
     expect(replay.accepted).toBe(replay.selected);
   });
+});
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
+
+function cli(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('finding 6: provider strings reach the terminal as visible text only', () => {
+  /** What a hostile provider puts in statuses and addresses, by what it does to a terminal. */
+  const HOSTILE = {
+    'OSC window title': '\u001b]0;pwned\u0007',
+    'clear screen': '\u001b[2J\u001b[H',
+    'hidden text': '\u001b[8msecret\u001b[0m',
+    'OSC 52 clipboard write': '\u001b]52;c;Y3VybCBldmlsfHNo\u0007',
+    'C1 CSI': '\u009b2J',
+    'bare CR': 'Waiting\rDelivered',
+    'line break': 'Waiting\nfake line',
+    'bidi override': '\u202egnp.exe',
+    'bidi isolate': '\u2066x\u2069',
+    'zero width': 'Deli\u200bvered',
+    'line separator': 'a\u2028b',
+  } as const;
+  /** Anything but the line breaks the CLI itself prints. */
+  const RAW = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+  const rawIn = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => RAW.test(line))
+      .map((line) => JSON.stringify(line));
+
+  it.each(Object.entries(HOSTILE))(
+    '%s in a status and an address: poll, status and history print it escaped, --json verbatim',
+    async (_name, hostile) => {
+      await quiet();
+      const id = newId('term');
+      const status = `Sent${hostile}`;
+      const email = `x${hostile}@evil.example`;
+      h.simulator.script(id, [
+        { kind: 'ok', recipients: [{ email, token: 't', status, date: DATE }] },
+      ]);
+      const env = h.env();
+      expect((await cli(['track', id], env)).code).toBe(0);
+
+      const poll = await cli(['poll', '--force'], env);
+      const status1 = await cli(['status', id], env);
+      const history = await cli(['history', id], env);
+      for (const run of [poll, status1, history]) {
+        expect(run.code).toBe(0);
+        expect(rawIn(run.stdout)).toEqual([]);
+        expect(rawIn(run.stderr)).toEqual([]);
+      }
+      // Visible: each character spelled as an escape, in place.
+      const visible = [...hostile]
+        .map((c) => (RAW.test(c) ? `\\u{${c.codePointAt(0)?.toString(16).toUpperCase()}}` : c))
+        .join('');
+      expect(poll.stdout).toContain(`Sent${visible}`);
+      expect(status1.stdout).toContain(`x${visible}@evil.example`);
+      expect(history.stdout).toContain(`Sent${visible}`);
+
+      // --json is for programs: the exact strings, JSON-escaped.
+      const json = await cli(['status', id, '--json'], env);
+      expect(JSON.parse(json.stdout).recipients).toMatchObject([{ email, status }]);
+    },
+  );
 });
