@@ -12,6 +12,7 @@ import { loadConfig } from '../shared/config.ts';
 import { SqsWorkQueue } from '../shared/queue/sqs-work-queue.ts';
 import { type DispatchSummary, dispatchDue, type WorkQueue } from '../shared/sync/dispatch.ts';
 import type { StatusStore } from '../shared/sync/ports.ts';
+import { storeClientSettings } from './aws-client-settings.ts';
 import { lazyHandler } from './lazy-handler.ts';
 import { createRuntime } from './runtime.ts';
 
@@ -45,7 +46,10 @@ function defaultDeps(): DispatcherDeps {
   if (!queueUrl) throw new Error('WORK_QUEUE_URL is not set: the dispatcher needs the work queue');
   return {
     store: runtime.store,
-    queue: new SqsWorkQueue({ client: new SQSClient({ region: config.region }), queueUrl }),
+    queue: new SqsWorkQueue({
+      client: new SQSClient({ region: config.region, ...storeClientSettings() }),
+      queueUrl,
+    }),
     budgetPerMinute: config.budgetPerMinute,
     clock: () => new Date(),
     logger: new Logger({ serviceName: 'mailpartner-status-sync' }),

@@ -14,6 +14,12 @@ import { hashEmails } from '../shared/publisher/pii.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
 import type { EventPublisher, StatusProvider } from '../shared/sync/ports.ts';
 import type { SyncDeps, SyncLogger } from '../shared/sync/sync-message.ts';
+import {
+  type AwsTimeouts,
+  busClientSettings,
+  DEFAULT_AWS_TIMEOUTS,
+  storeClientSettings,
+} from './aws-client-settings.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -60,12 +66,19 @@ function lazyProvider(config: Config, apiKey: () => Promise<string | null>): Sta
   };
 }
 
-export function createRuntime(
-  config: Config,
-  options: { apiKey?: () => Promise<string | null> } = {},
-): Runtime {
-  const dynamo = new DynamoDBClient({ region: config.region });
-  const eventBridge = new EventBridgeClient({ region: config.region });
+export interface RuntimeOptions {
+  readonly apiKey?: () => Promise<string | null>;
+  /** Timeouts of the AWS clients (see aws-client-settings.ts); tests shorten them. */
+  readonly awsTimeouts?: Partial<AwsTimeouts>;
+}
+
+export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+  const timeouts = { ...DEFAULT_AWS_TIMEOUTS, ...options.awsTimeouts };
+  const dynamo = new DynamoDBClient({ region: config.region, ...storeClientSettings(timeouts) });
+  const eventBridge = new EventBridgeClient({
+    region: config.region,
+    ...busClientSettings(timeouts),
+  });
   const store = new DynamoStatusStore({
     client: dynamo,
     tableName: config.tableName,

@@ -44,6 +44,35 @@ const ACCESS_DENIED_CALL_ERRORS: ReadonlySet<string> = new Set([
 
 export const BUS_NOT_FOUND = 'ResourceNotFoundException';
 
+/**
+ * Failures of the request itself, named as the SDK's retry strategy knows them
+ * (@smithy/service-error-classification: TimeoutError, RequestTimeout and the
+ * Node socket codes it treats as transient).
+ */
+const NETWORK_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+function isNetworkError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    NETWORK_ERROR_NAMES.has(error.name) ||
+    (typeof code === 'string' && NETWORK_ERROR_CODES.has(code))
+  );
+}
+
 /** What to do with an error thrown by `client.send(PutEventsCommand)`. */
 export type CallErrorKind = 'retry' | 'bus-not-found' | 'access-denied' | 'unknown';
 
@@ -52,9 +81,10 @@ export function classifyCallError(error: unknown): CallErrorKind {
   if (!(error instanceof Error)) return 'unknown';
   const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   const status = meta?.httpStatusCode;
-  // Only answers from the service carry a status; socket errors and timeouts were
-  // already retried by the SDK and are not ours to interpret.
-  if (status === undefined) return 'unknown';
+  // No status: nothing came back. The bus client makes one attempt (the
+  // publisher's retries replace the SDK's, see functions/aws-client-settings.ts),
+  // so a timeout or a dropped connection is retried here.
+  if (status === undefined) return isNetworkError(error) ? 'retry' : 'unknown';
   if (error.name === BUS_NOT_FOUND) return 'bus-not-found';
   if (ACCESS_DENIED_CALL_ERRORS.has(error.name)) return 'access-denied';
   if (RETRYABLE_CALL_ERRORS.has(error.name) || status === 429 || status >= 500) return 'retry';

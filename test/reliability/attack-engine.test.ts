@@ -4,9 +4,12 @@
  * the local EventBridge endpoint, all on loopback. One describe per finding.
  */
 import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../functions/runtime.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { statusSnapshot, trackingExpired } from '../../shared/lifecycle/message-events.ts';
 import { countByStatus } from '../../shared/lifecycle/policy.ts';
 import { InvalidEventError } from '../../shared/store/errors.ts';
@@ -363,4 +366,69 @@ describe('finding 6: provider strings reach the terminal as visible text only', 
       expect(JSON.parse(json.stdout).recipients).toMatchObject([{ email, status }]);
     },
   );
+});
+
+describe('finding 7: a bus that accepts the connection and never answers', () => {
+  it('poll ends in bounded time, 5 calls in all (no SDK retries stacked on ours), events left in the outbox', async () => {
+    await quiet();
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    const hang = createServer((socket) => {
+      connections += 1;
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const { port } = hang.address() as AddressInfo;
+    const id = newId('hung-bus');
+    h.simulator.script(id, [
+      {
+        kind: 'ok',
+        recipients: [
+          { email: 'a@x.fr', token: 'a', status: 'Delivered', date: DATE },
+          { email: 'b@x.fr', token: 'b', status: 'Waiting', date: DATE },
+        ],
+      },
+    ]);
+    await h.store.track(id, {}, new Date(h.now));
+
+    const env = { ...h.env(), AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${port}` };
+    const saved = { ...process.env };
+    // The SDK reads endpoints and credentials from the process environment.
+    Object.assign(process.env, env);
+    const rt = createRuntime(loadConfig(env), {
+      awsTimeouts: { connectionTimeoutMs: 500, requestTimeoutMs: 2_000, busRequestTimeoutMs: 200 },
+    });
+    try {
+      const summary = await runCycle(rt.syncDeps({ clock: () => new Date(h.now) }), {
+        force: true,
+      });
+      const outcome = summary.outcomes.find((o) => o.messageId === id);
+      // Polled and committed; the publish gave up: both events wait in the outbox.
+      expect(outcome).toMatchObject({ kind: 'changed', changes: 2, published: 0, pending: 2 });
+      // One publish: the first batch tried 5 times (the publisher's attempts), once each.
+      expect(connections).toBe(5);
+    } finally {
+      rt.close();
+      process.env = saved;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hang.close(resolve));
+    }
+    const loaded = await h.store.load(id);
+    expect(loaded?.outbox.map((e) => e.detailType)).toEqual([
+      'RecipientDelivered',
+      'RecipientStatusChanged',
+    ]);
+    expect(onBus(id)).toEqual([]);
+
+    // The bus is back: the next cycle publishes what was left.
+    const next = await runCycle(h.deps(), { force: true });
+    expect(next.outcomes.find((o) => o.messageId === id)).toMatchObject({ recovered: 2 });
+    expect(onBus(id).map((e) => e.detailType)).toEqual([
+      'RecipientDelivered',
+      'RecipientStatusChanged',
+    ]);
+    expect((await h.store.load(id))?.outbox).toEqual([]);
+  }, 60_000);
 });

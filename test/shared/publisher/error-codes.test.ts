@@ -40,11 +40,20 @@ describe('classifyCallError', () => {
     );
   });
 
-  it('leaves validation errors, socket errors and non-errors unknown', () => {
+  it('leaves validation errors, unknown socket errors and non-errors unknown', () => {
     expect(classifyCallError(serviceError('ValidationException', 400))).toBe('unknown');
     expect(
-      classifyCallError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+      classifyCallError(Object.assign(new Error('certificate'), { code: 'CERT_HAS_EXPIRED' })),
     ).toBe('unknown');
     expect(classifyCallError('ThrottlingException')).toBe('unknown');
+  });
+
+  it('retries timeouts and dropped connections: the bus client makes one attempt, the publisher retries', () => {
+    expect(
+      classifyCallError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+    ).toBe('retry');
+    const timeout = Object.assign(new Error('request timed out'), { name: 'TimeoutError' });
+    expect(classifyCallError(timeout)).toBe('retry');
+    expect(classifyCallError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toBe('retry');
   });
 });
