@@ -49,6 +49,12 @@ export interface RecipientState {
   readonly sequence: number;
   /** eventId of the last event of this recipient. */
   readonly lastEventId: string;
+  /**
+   * ISO 8601: when the recipient first reached a final status, kept once its
+   * status moved on to a non-final one (a complaint after a delivery); absent
+   * otherwise. A recipient that was final stays final for the lifecycle.
+   */
+  readonly finalAt?: string;
 }
 
 /**

@@ -79,7 +79,25 @@ const recipientRef = z
 /** Most recipients a message-level event lists inline (events stay far below 256 KB). */
 export const MAX_LISTED_RECIPIENTS = 200;
 
-export const messageTrackingStartedDetail = z.object(messageEventBase).strict();
+export const messageTrackingStartedDetail = z
+  .object({
+    ...messageEventBase,
+    expectedSendAt: isoDateTime
+      .optional()
+      .describe(
+        'When the mail is expected to leave the provider, ISO 8601: the tracking time, a scheduled send time, or the end of the commercial hold (next working day 08:00 Paris time). Absent only on events stored before v0.2.',
+      ),
+    expectedSendReason: z
+      .enum(['now', 'scheduled', 'held'])
+      .optional()
+      .describe(
+        '`now`: sent when tracked; `scheduled`: a send time was given; `held`: held by the commercial hold until `expectedSendAt`. Absent only on events stored before v0.2.',
+      ),
+    sendAt: isoDateTime
+      .optional()
+      .describe('The scheduled send time given when tracking, when one was given.'),
+  })
+  .strict();
 
 export const messageTrackingCompletedDetail = z
   .object({

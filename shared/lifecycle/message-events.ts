@@ -42,7 +42,12 @@ function base(message: TrackedMessage, detailType: MessageDetailType, observedAt
 export function trackingStarted(message: TrackedMessage): MessageEvent {
   return {
     detailType: 'MessageTrackingStarted',
-    detail: base(message, 'MessageTrackingStarted', new Date(message.trackedAt)),
+    detail: {
+      ...base(message, 'MessageTrackingStarted', new Date(message.trackedAt)),
+      expectedSendAt: message.expectedSendAt,
+      expectedSendReason: message.sendReason,
+      ...(message.sendAt === null ? {} : { sendAt: message.sendAt }),
+    },
   };
 }
 

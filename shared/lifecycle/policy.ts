@@ -8,7 +8,8 @@
  * less often the longer it has been quiet keeps fresh messages fast and costs
  * a settled one a handful of requests.
  */
-import { classifyStatus } from '../diff/status.ts';
+import type { SendReason } from '../calendar/commercial-hold.ts';
+import { classifyStatus, normalizeStatus } from '../diff/status.ts';
 import type { RecipientState } from '../model.ts';
 
 const MINUTE = 60_000;
@@ -39,6 +40,12 @@ export interface LifecyclePolicy {
   /** Interval while the provider does not know the message yet. Default 1 min. */
   readonly notFoundIntervalMs: number;
   /**
+   * Interval while a message is held by the provider's commercial hold (after
+   * its scheduled time, before the hold lifts): a sanity check in case the hold
+   * did not apply, a few polls a day. Default 4 h.
+   */
+  readonly heldIntervalMs: number;
+  /**
    * Detail-types whose status counts as final: no further delivery status is
    * expected. Default: delivered, not delivered, opened, clicked (a recipient
    * that opened was delivered). `Waiting`, `Sent`, `Pending` and unknown
@@ -56,6 +63,7 @@ export const DEFAULT_POLICY: LifecyclePolicy = {
   settledIntervalMs: 15 * MINUTE,
   notFoundGraceMs: 30 * MINUTE,
   notFoundIntervalMs: MINUTE,
+  heldIntervalMs: 4 * HOUR,
   finalTypes: new Set([
     'RecipientDelivered',
     'RecipientNotDelivered',
@@ -73,6 +81,7 @@ export function lifecyclePolicy(overrides: Partial<LifecyclePolicy> = {}): Lifec
     'trackingWindowMs',
     'settledIntervalMs',
     'notFoundIntervalMs',
+    'heldIntervalMs',
   ] as const;
   for (const name of positive) {
     if (!(p[name] > 0)) throw new RangeError(`lifecycle ${name} must be > 0, got ${p[name]}`);
@@ -90,10 +99,76 @@ export function isFinal(policy: LifecyclePolicy, status: string): boolean {
   return policy.finalTypes.has(classifyStatus(status));
 }
 
+/**
+ * Whether a recipient counts as final: its status is final, or it was final
+ * once (`finalAt`). A complaint or an unsubscribe after a delivery keeps the
+ * recipient final: no further delivery status is coming.
+ */
+export function isFinalRecipient(policy: LifecyclePolicy, r: RecipientState): boolean {
+  return r.finalAt !== undefined || isFinal(policy, r.status);
+}
+
+/**
+ * New recipient states with `finalAt` carried over: a recipient that was final
+ * and now shows a non-final status (`SPAM_COMPLAINT` after `Delivered`) keeps
+ * the time it first became final.
+ */
+export function carryFinal(
+  policy: LifecyclePolicy,
+  previous: ReadonlyMap<string, RecipientState>,
+  changed: ReadonlyMap<string, RecipientState>,
+): Map<string, RecipientState> {
+  const out = new Map<string, RecipientState>();
+  for (const [key, next] of changed) {
+    const before = previous.get(key);
+    const finalAt =
+      before?.finalAt ?? (before && isFinal(policy, before.status) ? before.statusAt : undefined);
+    out.set(
+      key,
+      finalAt !== undefined && next.finalAt === undefined && !isFinal(policy, next.status)
+        ? { ...next, finalAt }
+        : next,
+    );
+  }
+  return out;
+}
+
+/**
+ * Statuses that say the mail has not left yet. Anything else (`Delivered`,
+ * `sent`, a bounce, an unknown word) means the provider sent it.
+ */
+const WAITING_STATUSES: ReadonlySet<string> = new Set([
+  '',
+  'waiting',
+  'pending',
+  'queued',
+  'scheduled',
+  'paused',
+  'on hold',
+  'held',
+  'en attente',
+  'planifie',
+  'planifié',
+]);
+
+/** Whether `status` shows the mail left the provider (anything past waiting). */
+export function hasLeft(status: string): boolean {
+  return !WAITING_STATUSES.has(normalizeStatus(status));
+}
+
 /** What a poll found, as the lifecycle needs it. */
 export interface PollView {
   readonly now: Date;
   readonly trackedAt: Date;
+  /**
+   * When the mail is expected to leave (scheduled send, commercial hold), and
+   * why; absent for messages sent when tracked.
+   */
+  readonly send?: {
+    readonly sendAt: Date | null;
+    readonly expectedSendAt: Date;
+    readonly reason: SendReason;
+  };
   /** All recipients' committed states after this poll (empty while never found). */
   readonly recipients: Iterable<RecipientState>;
   /** True when the provider answered "message not found" (code 4). */
@@ -101,7 +176,16 @@ export interface PollView {
 }
 
 export type Decision =
-  | { readonly kind: 'continue'; readonly nextPollAt: Date }
+  | {
+      readonly kind: 'continue';
+      readonly nextPollAt: Date;
+      /**
+       * Set when recipients showed statuses past waiting before the expected
+       * send time (the hold did not apply): the message left, and its lifecycle
+       * now counts from this poll. The caller stores it as the expected send.
+       */
+      readonly leftEarlyAt?: Date;
+    }
   | { readonly kind: 'completed'; readonly counts: Record<string, number> }
   | {
       readonly kind: 'expired';
@@ -113,29 +197,54 @@ export type Decision =
 /**
  * Decides what happens to a message after a poll: poll again (and when), or
  * stop tracking because it completed, expired, or never appeared.
+ *
+ * Before the expected send time a message is never given up: code 4, an empty
+ * list and waiting recipients all mean "not yet". A scheduled message is next
+ * due at its scheduled time; a held one a few times a day (`heldIntervalMs`),
+ * and exactly when the hold lifts.
  */
 export function decide(policy: LifecyclePolicy, view: PollView): Decision {
   const now = view.now.getTime();
-  const age = now - view.trackedAt.getTime();
   const all = [...view.recipients];
-  const at = (ms: number) => new Date(now + ms);
 
+  const send = view.send;
+  let expected = send?.expectedSendAt.getTime() ?? view.trackedAt.getTime();
+  let leftEarly = false;
+  if (send && now < expected) {
+    if (!all.some((r) => hasLeft(r.status))) {
+      const scheduled = send.sendAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+      const next = now < scheduled ? scheduled : now + policy.heldIntervalMs;
+      return { kind: 'continue', nextPollAt: new Date(Math.min(next, expected)) };
+    }
+    // The hold did not apply: the mail left, and the lifecycle starts now.
+    expected = now;
+    leftEarly = true;
+  }
+
+  // The clocks (grace period, window, quiet time) start at the expected send, never before tracking.
+  const start = Math.max(view.trackedAt.getTime(), expected);
+  const age = now - start;
+  const poll = (nextPollAt: number): Decision => ({
+    kind: 'continue',
+    nextPollAt: new Date(nextPollAt),
+    ...(leftEarly ? { leftEarlyAt: view.now } : {}),
+  });
   if (all.length === 0) {
     if (age >= policy.notFoundGraceMs && view.notFound) return { kind: 'not-found' };
     if (age >= policy.trackingWindowMs) return { kind: 'expired', counts: {}, pending: [] };
-    return { kind: 'continue', nextPollAt: at(policy.notFoundIntervalMs) };
+    return poll(now + policy.notFoundIntervalMs);
   }
 
-  const pending = all.filter((r) => !isFinal(policy, r.status));
+  const pending = all.filter((r) => !isFinalRecipient(policy, r));
   const counts = countByStatus(all);
-  const lastChange = Math.max(view.trackedAt.getTime(), ...all.map((r) => Date.parse(r.statusAt)));
+  const lastChange = Math.max(start, ...all.map((r) => Date.parse(r.statusAt)));
 
   if (pending.length === 0) {
     // Settled: the last recipient reached its final status at `lastChange`.
     if (now - lastChange >= policy.engagementWindowMs || age >= policy.trackingWindowMs) {
       return { kind: 'completed', counts };
     }
-    return { kind: 'continue', nextPollAt: at(policy.settledIntervalMs) };
+    return poll(now + policy.settledIntervalMs);
   }
   if (age >= policy.trackingWindowMs) return { kind: 'expired', counts, pending };
 
@@ -145,8 +254,8 @@ export function decide(policy: LifecyclePolicy, view: PollView): Decision {
     Math.max(policy.minIntervalMs, quiet * policy.backoffFactor),
   );
   // Never schedule past the end of the window: the expiry poll happens on time.
-  const windowEnd = view.trackedAt.getTime() + policy.trackingWindowMs;
-  return { kind: 'continue', nextPollAt: new Date(Math.min(now + interval, windowEnd)) };
+  const windowEnd = start + policy.trackingWindowMs;
+  return poll(Math.min(now + interval, windowEnd));
 }
 
 /**

@@ -29,6 +29,7 @@ import type {
   StatusStore,
   TrackedMessage,
   TrackingState,
+  TrackOptions,
   TrackResult,
 } from '../sync/ports.ts';
 import { type Item, readBinary, readNumber, readString } from './attributes.ts';
@@ -53,6 +54,7 @@ import {
 } from './message-item.ts';
 import { type ChunkSnapshot, mergeChunks, toLoaded, versionOf } from './message-version.ts';
 import { NeedsRecipientsError } from './poisoned-event.ts';
+import { restartItemInput } from './restart-item.ts';
 import { decodeChunk, encodeChunk } from './state-chunk.ts';
 import { createTableInput, DUE_INDEX, DUE_PARTITION } from './table.ts';
 import { validateTrackRequest } from './track-request.ts';
@@ -107,8 +109,11 @@ export class DynamoStatusStore implements StatusStore {
   }
 
   /**
-   * Starts tracking a message, due at once. Tracking an id already stored
-   * (active or not) writes nothing and returns it with created=false.
+   * Starts tracking a message, due at once (its first check), with its send
+   * plan. Tracking an active id writes nothing and returns it with
+   * created=false. Tracking an ended one (untracked, not found, expired,
+   * completed) restarts it when the request came after the ending
+   * (`options.requestedAt`, default `now`): a replayed old request changes nothing.
    *
    * @throws InvalidTrackRequestError for an unusable messageId or metadata.
    */
@@ -117,9 +122,11 @@ export class DynamoStatusStore implements StatusStore {
     metadata: Metadata,
     now: Date,
     started?: (message: TrackedMessage) => MessageEvent,
+    options: TrackOptions = {},
   ): Promise<TrackResult> {
     validateTrackRequest(messageId, metadata);
     const at = now.toISOString();
+    const send = options.send ?? { sendAt: null, expectedSendAt: at, reason: 'now' as const };
     const message: TrackedMessage = {
       messageId,
       metadata: { ...metadata },
@@ -128,24 +135,48 @@ export class DynamoStatusStore implements StatusStore {
       lastPolledAt: null,
       active: true,
       state: 'active',
+      sendAt: send.sendAt,
+      expectedSendAt: send.expectedSendAt,
+      sendReason: send.reason,
+      endedAt: null,
     };
+    const announce = started ? [started(message)] : [];
+    checkEvents(announce, `tracking ${messageId}`);
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: messageItem(message, started ? [started(message)] : []),
+          Item: messageItem(message, announce),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { created: true, message };
+      return { created: true, restarted: false, message };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw this.#translate(error, `tracking ${messageId}`);
     }
-    const existing = await this.#getMessage(messageId);
+    const existing = await this.load(messageId);
     if (!existing) {
       throw new StoreError(`Message ${messageId} vanished while being tracked; track it again`);
     }
-    return { created: false, message: existing };
+    const requestedAt = (options.requestedAt ?? now).getTime();
+    const endedAt = existing.message.endedAt === null ? null : Date.parse(existing.message.endedAt);
+    if (existing.message.active || (endedAt !== null && requestedAt <= endedAt)) {
+      return { created: false, restarted: false, message: existing.message };
+    }
+    try {
+      const meta = versionOf(existing).meta;
+      await this.#client.send(
+        new UpdateItemCommand(restartItemInput(this.tableName, message, meta, announce)),
+      );
+      return { created: true, restarted: true, message };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw this.#translate(error, `tracking ${messageId}`);
+    }
+    // Someone else restarted it (or flushed its outbox) meanwhile: report what stands.
+    const now2 = await this.#getMessage(messageId);
+    if (!now2)
+      throw new StoreError(`Message ${messageId} vanished while being tracked; track it again`);
+    return { created: false, restarted: false, message: now2 };
   }
 
   /**
@@ -154,19 +185,20 @@ export class DynamoStatusStore implements StatusStore {
    * due index until the next cycle has flushed its outbox (`retire`), so events
    * committed before the untrack are still published.
    */
-  async untrack(messageId: string): Promise<TrackedMessage | null> {
+  async untrack(messageId: string, at: Date = new Date()): Promise<TrackedMessage | null> {
     try {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
-          UpdateExpression: 'SET active = :false, #state = :untracked',
+          UpdateExpression: 'SET active = :false, #state = :untracked, finishedAt = :at',
           ConditionExpression: 'attribute_exists(pk) AND active = :true',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':false': { BOOL: false },
             ':true': { BOOL: true },
             ':untracked': { S: 'untracked' },
+            ':at': { S: at.toISOString() },
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -459,7 +491,7 @@ export class DynamoStatusStore implements StatusStore {
       if (isConditionalCheckFailed(error)) return null;
       throw this.#translate(error, `finishing the tracking of message ${messageId}`);
     }
-    const message = { ...loaded.message, active: false, state };
+    const message = { ...loaded.message, active: false, state, endedAt: at.toISOString() };
     return toLoaded(message, version.chunkCount, version.chunks, meta);
   }
 
@@ -543,18 +575,26 @@ export class DynamoStatusStore implements StatusStore {
    * Records a poll. Moves the message in the due index only while it is
    * active; a message no longer stored is ignored (untracked mid-poll).
    */
-  async recordPoll(messageId: string, polledAt: Date, nextPollAt: Date): Promise<void> {
+  async recordPoll(
+    messageId: string,
+    polledAt: Date,
+    nextPollAt: Date,
+    options: { readonly leftEarlyAt?: Date } = {},
+  ): Promise<void> {
+    const early = options.leftEarlyAt;
     const values = {
       ':polled': { S: polledAt.toISOString() },
       ':next': { S: nextPollAt.toISOString() },
+      ...(early ? { ':sentAt': { S: early.toISOString() }, ':now': { S: 'now' } } : {}),
     };
+    const sent = early ? ', expectedSendAt = :sentAt, sendReason = :now' : '';
     const doing = `recording a poll of message ${messageId}`;
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
-          UpdateExpression: 'SET lastPolledAt = :polled, nextPollAt = :next, #dueAt = :next',
+          UpdateExpression: `SET lastPolledAt = :polled, nextPollAt = :next, #dueAt = :next${sent}`,
           ConditionExpression: 'attribute_exists(#duePk)',
           ExpressionAttributeNames: this.#dueNames(),
           ExpressionAttributeValues: values,
@@ -570,7 +610,7 @@ export class DynamoStatusStore implements StatusStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
-          UpdateExpression: 'SET lastPolledAt = :polled, nextPollAt = :next',
+          UpdateExpression: `SET lastPolledAt = :polled, nextPollAt = :next${sent}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: values,
         }),

@@ -2,6 +2,7 @@
  * The META item of a tracked message: what `track` writes and every read of a
  * message parses.
  */
+import type { SendReason } from '../calendar/commercial-hold.ts';
 import { isRecipientEvent, type MessageEvent } from '../catalog/events.ts';
 import type { RecipientState } from '../model.ts';
 import type { TrackedMessage, TrackingState } from '../sync/ports.ts';
@@ -32,6 +33,9 @@ export function messageItem(message: TrackedMessage, outbox: readonly MessageEve
     metadata: stringMap(message.metadata),
     trackedAt: { S: message.trackedAt },
     nextPollAt: { S: message.nextPollAt },
+    expectedSendAt: { S: message.expectedSendAt },
+    sendReason: { S: message.sendReason },
+    ...(message.sendAt === null ? {} : { sendAt: { S: message.sendAt } }),
     active: { BOOL: message.active },
     state: { S: message.state },
     chunkCount: { N: '0' },
@@ -50,15 +54,32 @@ export function messageItem(message: TrackedMessage, outbox: readonly MessageEve
 /** @throws CorruptItemError when an attribute is missing or of the wrong type. */
 export function readMessage(item: Item): TrackedMessage {
   const where = `${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}`;
+  const messageId = readString(item, 'messageId', where);
+  const trackedAt = readString(item, 'trackedAt', where);
   return {
-    messageId: readString(item, 'messageId', where),
+    messageId,
     metadata: readStringMap(item, 'metadata', where),
-    trackedAt: readString(item, 'trackedAt', where),
+    trackedAt,
     nextPollAt: readString(item, 'nextPollAt', where),
     lastPolledAt: readOptionalString(item, 'lastPolledAt', where),
     active: readBoolean(item, 'active', where),
     state: readState(item, where),
+    // Items written before send plans existed were sent when tracked.
+    sendAt: readOptionalString(item, 'sendAt', where),
+    expectedSendAt: readOptionalString(item, 'expectedSendAt', where) ?? trackedAt,
+    sendReason: readSendReason(item, where),
+    endedAt: readOptionalString(item, 'finishedAt', where),
   };
+}
+
+const SEND_REASONS: readonly SendReason[] = ['now', 'scheduled', 'held'];
+
+function readSendReason(item: Item, where: string): SendReason {
+  const raw = readOptionalString(item, 'sendReason', where) ?? 'now';
+  if (!(SEND_REASONS as readonly string[]).includes(raw)) {
+    throw new CorruptItemError(`Stored item ${where} is corrupt: unknown sendReason "${raw}"`);
+  }
+  return raw as SendReason;
 }
 
 const STATES: readonly TrackingState[] = [

@@ -42,6 +42,7 @@ const recipientStateSchema = z
     statusAt: z.string(),
     sequence: z.number().int().positive(),
     lastEventId: z.string(),
+    finalAt: z.string().optional(),
   })
   .strict();
 

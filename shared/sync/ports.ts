@@ -3,6 +3,7 @@
  * (`shared/store/`) and the EventBridge publisher (`shared/publisher/`) implement
  * these; tests may pass in-process fakes that honour the same contracts.
  */
+import type { SendPlan, SendReason } from '../calendar/commercial-hold.ts';
 import type { CatalogEvent, MessageEvent, RecipientEvent } from '../catalog/events.ts';
 import type { BulkStatus, Metadata, RecipientState } from '../model.ts';
 
@@ -25,6 +26,14 @@ export interface TrackedMessage {
   readonly lastPolledAt: string | null;
   readonly active: boolean;
   readonly state: TrackingState;
+  /** ISO 8601: the scheduled send time given when tracking; null when sent when tracked. */
+  readonly sendAt: string | null;
+  /** ISO 8601: when the mail is expected to leave (after the commercial hold). */
+  readonly expectedSendAt: string;
+  /** Why it leaves then: sent now, scheduled, or held by the commercial hold. */
+  readonly sendReason: SendReason;
+  /** ISO 8601: when tracking ended (null while active, or for endings stored before this field). */
+  readonly endedAt: string | null;
 }
 
 /**
@@ -51,22 +60,38 @@ export interface CommitInput {
   readonly observedAt: string;
 }
 
+/** How a message is tracked, beyond its id and metadata. */
+export interface TrackOptions {
+  /** When the mail is expected to leave; default: sent when tracked. */
+  readonly send?: SendPlan;
+  /**
+   * When the request to track was made (a TrackMessage event's time); an ended
+   * message restarts only for a request made after it ended. Default: now.
+   */
+  readonly requestedAt?: Date;
+}
+
 export interface TrackResult {
+  /** True when tracking started now (a new message, or an ended one tracked again). */
   readonly created: boolean;
+  /** True when an ended message was tracked again (its recipients' chains go on). */
+  readonly restarted: boolean;
   readonly message: TrackedMessage;
 }
 
 export interface StatusStore {
   /**
-   * Starts tracking; tracking an already tracked id changes nothing and returns
-   * created=false. `started` (the MessageTrackingStarted event) joins the
-   * message's outbox atomically with its creation.
+   * Starts tracking; tracking an active id changes nothing and returns
+   * created=false. Tracking an ended one restarts it (created and restarted
+   * true) when the request came after the ending. `started` (the
+   * MessageTrackingStarted event) joins the message's outbox atomically.
    */
   track(
     messageId: string,
     metadata: Metadata,
     now: Date,
     started?: (message: TrackedMessage) => MessageEvent,
+    options?: TrackOptions,
   ): Promise<TrackResult>;
   /**
    * Ends tracking (completed, expired, not found) and puts the message-level
@@ -102,8 +127,17 @@ export interface StatusStore {
    * and unchanged since `loaded`; returns whether it did.
    */
   retire(loaded: LoadedMessage): Promise<boolean>;
-  /** Records that a poll happened and when the next one is due. */
-  recordPoll(messageId: string, polledAt: Date, nextPollAt: Date): Promise<void>;
+  /**
+   * Records that a poll happened and when the next one is due. `leftEarlyAt`:
+   * the mail was seen leaving before its expected send time; it becomes the
+   * expected send time (reason `now`), so the lifecycle counts from it.
+   */
+  recordPoll(
+    messageId: string,
+    polledAt: Date,
+    nextPollAt: Date,
+    options?: { readonly leftEarlyAt?: Date },
+  ): Promise<void>;
 }
 
 export interface PublishResult {

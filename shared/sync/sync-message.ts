@@ -23,7 +23,7 @@ import {
   trackingCompleted,
   trackingExpired,
 } from '../lifecycle/message-events.ts';
-import { type Decision, decide, type LifecyclePolicy } from '../lifecycle/policy.ts';
+import { carryFinal, type Decision, decide, type LifecyclePolicy } from '../lifecycle/policy.ts';
 import { classifyError, type ErrorKind, errorMessage } from './error-kind.ts';
 import { flush, OutboxStuck } from './flush.ts';
 import type {
@@ -129,7 +129,7 @@ export async function syncMessage(
       events = diff.events;
       if (events.length > 0) {
         loaded = await deps.store.commit(loaded, {
-          changed: diff.changed,
+          changed: carryFinal(deps.policy, loaded.recipients, diff.changed),
           events: diff.events,
           observedAt: now.toISOString(),
         });
@@ -147,9 +147,15 @@ export async function syncMessage(
         reason: fresh.failure,
       });
     }
+    const m = loaded.message;
     const decision = decide(deps.policy, {
       now,
-      trackedAt: new Date(loaded.message.trackedAt),
+      trackedAt: new Date(m.trackedAt),
+      send: {
+        sendAt: m.sendAt === null ? null : new Date(m.sendAt),
+        expectedSendAt: new Date(m.expectedSendAt),
+        reason: m.sendReason,
+      },
       recipients: loaded.recipients.values(),
       notFound: notFound !== null,
     });
@@ -223,7 +229,12 @@ async function applyDecision(
 ): Promise<Exclude<TrackingState, 'active'> | null> {
   const messageId = loaded.message.messageId;
   if (decision.kind === 'continue') {
-    await deps.store.recordPoll(messageId, now, decision.nextPollAt);
+    await deps.store.recordPoll(
+      messageId,
+      now,
+      decision.nextPollAt,
+      decision.leftEarlyAt ? { leftEarlyAt: decision.leftEarlyAt } : undefined,
+    );
     return null;
   }
   const recipients = [...loaded.recipients.values()];

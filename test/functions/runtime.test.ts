@@ -67,6 +67,10 @@ describe('runtime wiring', () => {
       lastPolledAt: null,
       active: true,
       state: 'active',
+      sendAt: null,
+      expectedSendAt: '2026-11-27T09:00:00.000Z',
+      sendReason: 'now',
+      endedAt: null,
     });
     expect('email' in e.detail).toBe(false);
   });

@@ -53,6 +53,10 @@ const MESSAGE = {
   lastPolledAt: null,
   active: true,
   state: 'active' as const,
+  sendAt: null,
+  expectedSendAt: '2024-05-01T09:00:00.000Z',
+  sendReason: 'now' as const,
+  endedAt: null,
 };
 const STATE = {
   email: 'ann@example.com',

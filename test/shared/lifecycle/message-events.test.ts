@@ -18,6 +18,10 @@ const message: TrackedMessage = {
   lastPolledAt: null,
   active: true,
   state: 'active',
+  sendAt: null,
+  expectedSendAt: '2026-11-27T09:00:00.000Z',
+  sendReason: 'now',
+  endedAt: null,
 };
 const NOW = new Date('2026-11-27T12:00:00Z');
 const r = (i: number, status = 'Delivered'): RecipientState => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, lifecyclePolicy } from '../../../shared/lifecycle/policy.ts';
+import { carryFinal, decide, hasLeft, lifecyclePolicy } from '../../../shared/lifecycle/policy.ts';
 import type { RecipientState } from '../../../shared/model.ts';
 
 const MINUTE = 60_000;
@@ -94,5 +94,97 @@ describe('lifecycle policy: decide', () => {
   it('refuses settings that make no sense', () => {
     expect(() => lifecyclePolicy({ minIntervalMs: 0 })).toThrow(/minIntervalMs/);
     expect(() => lifecyclePolicy({ maxIntervalMs: 1, minIntervalMs: 2 })).toThrow(/maxIntervalMs/);
+  });
+});
+
+describe('lifecycle policy: held and scheduled sends', () => {
+  const DAY = 24 * HOUR;
+  const held = (nowMs: number, recipients: RecipientState[], notFound = false) => ({
+    ...view(nowMs, recipients, notFound),
+    send: { sendAt: null, expectedSendAt: at(2 * DAY), reason: 'held' as const },
+  });
+  const scheduled = (nowMs: number, recipients: RecipientState[], notFound = false) => ({
+    ...view(nowMs, recipients, notFound),
+    send: { sendAt: at(7 * DAY), expectedSendAt: at(7 * DAY), reason: 'scheduled' as const },
+  });
+
+  it('never gives up before the expected send: code 4, empty list and waiting all mean "not yet"', () => {
+    for (const answer of [held(DAY, [], true), held(DAY, []), held(DAY, [r('Waiting')])]) {
+      expect(decide(policy, answer)).toEqual({ kind: 'continue', nextPollAt: at(DAY + 4 * HOUR) });
+    }
+  });
+
+  it('a held message is due exactly when the hold lifts', () => {
+    expect(decide(policy, held(2 * DAY - HOUR, [], true))).toEqual({
+      kind: 'continue',
+      nextPollAt: at(2 * DAY),
+    });
+  });
+
+  it('a scheduled message is not polled again before its time', () => {
+    expect(decide(policy, scheduled(0, [], true))).toEqual({
+      kind: 'continue',
+      nextPollAt: at(7 * DAY),
+    });
+  });
+
+  it('the grace period and the window count from the expected send', () => {
+    expect(decide(policy, held(2 * DAY + 29 * MINUTE, [], true)).kind).toBe('continue');
+    expect(decide(policy, held(2 * DAY + 30 * MINUTE, [], true))).toEqual({ kind: 'not-found' });
+    const waiting = [r('Delivered', 2 * DAY), r('Waiting', 2 * DAY)];
+    expect(decide(policy, held(49 * HOUR, waiting)).kind).toBe('continue');
+    expect(decide(policy, held(2 * DAY + 47 * HOUR, waiting)).kind).toBe('continue');
+    expect(decide(policy, held(2 * DAY + 48 * HOUR, waiting)).kind).toBe('expired');
+  });
+
+  it('statuses past waiting before the expected send put the message on the fresh schedule at once', () => {
+    const early = [r('Delivered', 10 * MINUTE), r('Waiting', 10 * MINUTE)];
+    expect(decide(policy, held(5 * HOUR, early))).toEqual({
+      kind: 'continue',
+      nextPollAt: at(5 * HOUR + MINUTE),
+      leftEarlyAt: at(5 * HOUR),
+    });
+  });
+
+  it('tells waiting statuses from ones that show the mail left', () => {
+    expect(['Waiting', ' pending ', 'QUEUED', '', 'en attente'].map(hasLeft)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['Delivered', 'sent', 'Bounced', 'SPAM_COMPLAINT'].map(hasLeft)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+});
+
+describe('lifecycle policy: final once final', () => {
+  it('a complaint after a delivery keeps the recipient final, so the message completes', () => {
+    const delivered = r('Delivered', 0, 'a@x.fr');
+    const complained = { ...r('SPAM_COMPLAINT', 10 * MINUTE, 'a@x.fr'), sequence: 2 };
+    const carried = carryFinal(policy, new Map([['a', delivered]]), new Map([['a', complained]]));
+    const state = carried.get('a');
+    expect(state?.finalAt).toBe(delivered.statusAt);
+    expect(decide(policy, view(2 * HOUR, [state as RecipientState])).kind).toBe('completed');
+    // Without the carried mark the complaint would be pending until the window ends.
+    expect(decide(policy, view(2 * HOUR, [complained])).kind).toBe('continue');
+  });
+
+  it('keeps the mark through later changes and adds none to a recipient never final', () => {
+    const marked = { ...r('SPAM_COMPLAINT', 0, 'a@x.fr'), finalAt: at(0).toISOString() };
+    const later = r('Unsubscribed', MINUTE, 'a@x.fr');
+    expect(
+      carryFinal(policy, new Map([['a', marked]]), new Map([['a', later]])).get('a')?.finalAt,
+    ).toBe(at(0).toISOString());
+    const waiting = r('Waiting', 0, 'b@x.fr');
+    const deferred = r('Deferred', MINUTE, 'b@x.fr');
+    expect(
+      carryFinal(policy, new Map([['b', waiting]]), new Map([['b', deferred]])).get('b')?.finalAt,
+    ).toBeUndefined();
   });
 });

@@ -27,6 +27,10 @@ const message: TrackedMessage = {
   lastPolledAt: null,
   active: true,
   state: 'active',
+  sendAt: null,
+  expectedSendAt: AT.toISOString(),
+  sendReason: 'now',
+  endedAt: null,
 };
 
 function recipientEvents(): RecipientEvent[] {

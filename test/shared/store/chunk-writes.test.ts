@@ -11,6 +11,10 @@ const message = {
   lastPolledAt: null,
   active: true,
   state: 'active' as const,
+  sendAt: null,
+  expectedSendAt: T0.toISOString(),
+  sendReason: 'now' as const,
+  endedAt: null,
 };
 
 function chunk(index: number, ids: number[], outboxIds: number[] = []): ChunkSnapshot {

@@ -28,6 +28,7 @@ describe('DynamoStatusStore.track', () => {
     const result = await store.track('m-1', { campaign: 'spring' }, T0);
     expect(result).toEqual({
       created: true,
+      restarted: false,
       message: {
         messageId: 'm-1',
         metadata: { campaign: 'spring' },
@@ -36,6 +37,10 @@ describe('DynamoStatusStore.track', () => {
         lastPolledAt: null,
         active: true,
         state: 'active',
+        sendAt: null,
+        expectedSendAt: T0.toISOString(),
+        sendReason: 'now',
+        endedAt: null,
       },
     });
     expect((await store.load('m-1'))?.message).toEqual(result.message);
@@ -45,7 +50,7 @@ describe('DynamoStatusStore.track', () => {
     const { store } = await freshStore(server);
     const first = await store.track('m-1', { campaign: 'spring' }, T0);
     const second = await store.track('m-1', { campaign: 'autumn' }, minutesAfter(T0, 5));
-    expect(second).toEqual({ created: false, message: first.message });
+    expect(second).toEqual({ created: false, restarted: false, message: first.message });
     expect((await store.load('m-1'))?.message.metadata).toEqual({ campaign: 'spring' });
   });
 });
