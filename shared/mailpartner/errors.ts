@@ -13,7 +13,8 @@ export type ProviderErrorKind =
   | 'not-found'
   | 'rate-limited'
   | 'transient'
-  | 'bad-request';
+  | 'bad-request'
+  | 'reply-mismatch';
 
 /** Fields every MailPartner error carries besides its message. */
 export interface MailPartnerErrorDetails {
@@ -97,6 +98,29 @@ export class ProviderRedirectError extends MailPartnerError {
   constructor(message: string, location: string | null, options: MailPartnerErrorOptions = {}) {
     super(message, { ...options, kind: 'configuration', retryable: false });
     this.location = location;
+  }
+}
+
+/**
+ * A success reply that names another message than the one asked about (a cache
+ * or proxy that mixed up replies, or a provider bug). Nothing of it may be
+ * used: its recipients would be published as ours. Its own kind, so that
+ * metrics and alarms count it apart from transient noise; `retryable` because
+ * the next poll may get the right reply, but never retried inside the client,
+ * where a retry that happened to work would hide the mix-up.
+ */
+export class ReplyForOtherMessageError extends MailPartnerError {
+  override readonly name = 'ReplyForOtherMessageError';
+
+  constructor(
+    message: string,
+    /** The messageId we asked about. */
+    readonly expectedMessageId: string,
+    /** The messageId the reply names, as sent (cut to 100 characters). */
+    readonly replyMessageId: string,
+    options: MailPartnerErrorOptions = {},
+  ) {
+    super(message, { ...options, kind: 'reply-mismatch', retryable: true });
   }
 }
 

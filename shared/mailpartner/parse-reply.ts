@@ -11,6 +11,7 @@ import {
   ProviderBadRequestError,
   ProviderConfigurationError,
   RateLimitedError,
+  ReplyForOtherMessageError,
   TransientProviderError,
 } from './errors.ts';
 import { bodyExcerpt, redactApiKey } from './redact.ts';
@@ -57,8 +58,9 @@ const MAX_LISTED_ISSUES = 3;
  * order, so the last is the most recent), at the first row's position.
  *
  * `BulkStatus.messageId` is the id we asked about. The reply's own `messageId`
- * is type-checked but not compared: the documentation shows a placeholder
- * there, and failing every poll over a formatting difference would be worse.
+ * must name the same message (see {@link sameMessage}); one that names another
+ * fails the reply as a {@link ReplyForOtherMessageError}, so that a cache or
+ * proxy mix-up never publishes one message's recipients as another's.
  */
 export function parseBulkStatusReply(body: string, context: ReplyContext): BulkStatus {
   const value = decodeBody(body, context);
@@ -84,6 +86,22 @@ export function parseBulkStatusReply(body: string, context: ReplyContext): BulkS
     throw schemaMismatch(context, body, 'the reply', reply.error, code);
   }
 
+  const replied = reply.data.messageId;
+  if (!sameMessage(context.messageId, replied)) {
+    const shown = String(replied).slice(0, 100);
+    throw new ReplyForOtherMessageError(
+      redactApiKey(
+        `MailPartner answered about message ${JSON.stringify(shown)} when asked about ` +
+          `${JSON.stringify(context.messageId)}: nothing of this reply is used (a cache or proxy ` +
+          'mixing up replies, or a provider fault); the next poll asks again',
+        context.apiKey,
+      ),
+      context.messageId,
+      shown,
+      { providerCode: code, httpStatus: context.httpStatus },
+    );
+  }
+
   const recipients = new Map<string, RecipientReport>();
   for (const [index, raw] of reply.data.StatutResponseList.entries()) {
     const row = recipientRowSchema.safeParse(raw);
@@ -94,6 +112,32 @@ export function parseBulkStatusReply(body: string, context: ReplyContext): BulkS
   }
 
   return { messageId: context.messageId, recipients: [...recipients.values()] };
+}
+
+/**
+ * The placeholder the provider's documentation shows where the reply's
+ * messageId goes (`"messageId": "xxx"` for a request about 300): a reply
+ * carrying it says nothing about which message it is, like one without the field.
+ */
+const DOCUMENTED_PLACEHOLDER = 'xxx';
+
+/**
+ * Whether the reply's `messageId` names the message we asked about. Forms that
+ * only differ in writing are the same message: a number or a string (300 and
+ * "300"), surrounding whitespace, Unicode normalisation (NFC), leading zeros of
+ * a numeric id. Absent, null, empty or the documented placeholder: nothing to
+ * compare, so it is taken as ours (the provider's own example would fail otherwise).
+ */
+export function sameMessage(asked: string, replied: string | number | null | undefined): boolean {
+  if (replied === null || replied === undefined) return true;
+  const theirs = canonicalId(String(replied));
+  if (theirs === '' || theirs.toLowerCase() === DOCUMENTED_PLACEHOLDER) return true;
+  return theirs === canonicalId(asked);
+}
+
+function canonicalId(id: string): string {
+  const text = id.trim().normalize('NFC');
+  return /^\d+$/.test(text) ? text.replace(/^0+(?=\d)/, '') : text;
 }
 
 /** JSON or XML to a plain value; the body's first character decides, not the request. */

@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'publish'
   | 'store'
   | 'not-tracked'
+  | 'reply-mismatch'
   | 'unknown';
 
 /**
@@ -28,6 +29,9 @@ const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
   MessageNotFoundError: 'not-found',
   RateLimitedError: 'rate-limited',
   TransientProviderError: 'transient',
+  // A reply about another message: never applied; its own kind so an alarm can watch it.
+  ReplyForOtherMessageError: 'reply-mismatch',
+  ReplyMismatchError: 'reply-mismatch',
   ConcurrentUpdateError: 'conflict',
   StoreThrottledError: 'throttled',
   TableNotFoundError: 'configuration',

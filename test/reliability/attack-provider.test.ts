@@ -176,3 +176,78 @@ describe('finding 8: XML character references', () => {
     ]);
   });
 });
+
+describe('finding 9: a reply about another message', () => {
+  const body = (messageId: unknown, status: string) =>
+    JSON.stringify({
+      success: true,
+      code: 200,
+      messageId,
+      StatutResponseList: [
+        { email: 'a@x.fr', token: 'a', status, cost: 1, stopMail: true, date: '1764230400' },
+        {
+          email: 'intruder@x.fr',
+          token: 'i',
+          status,
+          cost: 1,
+          stopMail: false,
+          date: '1764230400',
+        },
+      ],
+    });
+
+  it('is never applied: its own error kind, counted by kind, nothing committed or published, the others go on', async () => {
+    const victim = newId('mixed-up');
+    const bystander = newId('bystander');
+    await tracked(victim, ok({ email: 'a@x.fr', token: 'a', status: 'Waiting' }));
+    h.simulator.script(bystander, [ok({ email: 'b@x.fr', token: 'b', status: 'Waiting' })]);
+    await h.store.track(bystander, {}, new Date(h.now));
+    const before = await h.store.load(victim);
+
+    h.simulator.script(victim, [raw(body('someone-else-42', 'Delivered'))]);
+    h.simulator.script(bystander, [ok({ email: 'b@x.fr', token: 'b', status: 'Delivered' })]);
+    const seen = h.bus.events.length;
+    const summary = await cycle();
+
+    const outcome = summary.outcomes.find((o) => o.messageId === victim);
+    expect(outcome).toMatchObject({ kind: 'error', errorKind: 'reply-mismatch' });
+    expect(outcome?.kind === 'error' ? outcome.message : '').toMatch(
+      /ReplyForOtherMessageError: MailPartner answered about message "someone-else-42" when asked about/,
+    );
+    // What the poller's SyncErrors metric is made of (dimension errorKind).
+    expect(summary.errors['reply-mismatch']).toBe(1);
+    expect(summary.stoppedBy).toBeNull();
+    expect(publishedFor(victim, seen)).toEqual([]);
+    const after = await h.store.load(victim);
+    expect([...(after?.recipients ?? [])]).toEqual([...(before?.recipients ?? [])]);
+    expect(after?.outbox).toEqual([]);
+    expect(publishedFor(bystander, seen)).toEqual([
+      ['RecipientDelivered', 'b@x.fr', 'b', 'Delivered', false],
+    ]);
+  });
+
+  it('the same id written differently (a number, spaces, leading zeros) is ours and applied', async () => {
+    const victim = String(4_200_000 + counter++);
+    await tracked(victim, ok({ email: 'a@x.fr', token: 'a', status: 'Waiting' }));
+    const seen = h.bus.events.length;
+    for (const [form, status] of [
+      [Number(victim), 'Delivered'],
+      [` ${victim}\n`, 'Opened'],
+      [`00${victim}`, 'Clicked'],
+    ] as const) {
+      h.simulator.script(victim, [raw(body(form, status))]);
+      const summary = await cycle();
+      expect(summary.outcomes.find((o) => o.messageId === victim)?.kind).toBe('changed');
+    }
+    expect(publishedFor(victim, seen).map(([type, email]) => `${type} ${email}`)).toEqual([
+      'RecipientDelivered a@x.fr',
+      'RecipientUnsubscribed a@x.fr',
+      'RecipientDelivered intruder@x.fr',
+      'RecipientOpened a@x.fr',
+      'RecipientOpened intruder@x.fr',
+      'RecipientClicked a@x.fr',
+      'RecipientClicked intruder@x.fr',
+    ]);
+    expect(chainProblem(chainsOf(victim))).toBeNull();
+  });
+});

@@ -62,7 +62,8 @@ const row = (over: Record<string, unknown> = {}) => ({
 const xmlRow = (fields: readonly string[]) =>
   `<entry>${fields.map((f) => `<entry><![CDATA[${f}]]></entry>`).join('')}</entry>`;
 const xml = (rows: string, prolog = '') =>
-  `${prolog}<result><entry>true</entry><entry>200</entry><entry>m</entry><entry>${rows}</entry></result>`;
+  // The messageId as the provider's page shows it (a placeholder): the victim's id is not known here.
+  `${prolog}<result><entry>true</entry><entry>200</entry><entry><![CDATA[xxx]]></entry><entry>${rows}</entry></result>`;
 const XML_TYPE = { contentType: 'application/xml' };
 
 const transient = (message: RegExp) =>
@@ -498,9 +499,13 @@ export const REPLY_CASES: readonly ReplyCase[] = [
   },
   {
     name: 'reply-for-other-message',
-    what: 'messageId of another message in the reply (not compared, see parse-reply.ts)',
+    what: 'messageId of another message in the reply (issue 16 finding 9: never applied)',
     reply: raw(json({ ...success([row()]), messageId: 'someone-else' })),
-    expect: accepted([['RecipientDelivered', 'a@x.fr', 'a', 'Delivered']]),
+    expect: {
+      outcome: 'rejected',
+      errorKind: 'reply-mismatch',
+      message: /ReplyForOtherMessageError: .*answered about message "someone-else"/,
+    },
   },
   {
     name: 'lone-surrogate-email',

@@ -70,6 +70,7 @@ async function mailPartnerRejection(promise: Promise<unknown>): Promise<MailPart
 
 describe('createMailPartnerClient: the request', () => {
   it('GETs {baseUrl}/bulk-status with the key and messageId URL-encoded, asking for JSON', async () => {
+    stub.script({ body: { ...ok, messageId: 'id/7?x&y' } });
     await client({ apiKey: 'k&y=1 2' }).bulkStatus('id/7?x&y');
     expect(stub.requests).toHaveLength(1);
     const [request] = stub.requests;

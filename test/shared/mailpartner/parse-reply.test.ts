@@ -60,8 +60,10 @@ describe('parseBulkStatusReply: JSON success', () => {
     });
   });
 
-  it('returns the requested messageId, whatever the reply echoes (number or string)', () => {
-    expect(parse(success([], { messageId: 9999 })).messageId).toBe('300');
+  it('returns the requested messageId when the reply echoes it in any form (number, string, spaces)', () => {
+    // Issue 16 finding 9: this test used to accept messageId 9999 for a request about 300.
+    expect(parse(success([], { messageId: 300 })).messageId).toBe('300');
+    expect(parse(success([], { messageId: ' 300\n' })).messageId).toBe('300');
     expect(parse(success([], { messageId: undefined })).messageId).toBe('300');
   });
 
