@@ -7,11 +7,13 @@ import { execFile } from 'node:child_process';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, type PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../functions/runtime.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { statusSnapshot, trackingExpired } from '../../shared/lifecycle/message-events.ts';
 import { countByStatus } from '../../shared/lifecycle/policy.ts';
+import { EventBridgePublisher } from '../../shared/publisher/eventbridge-publisher.ts';
 import { InvalidEventError } from '../../shared/store/errors.ts';
 import { replayMessage } from '../../shared/sync/replay.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
@@ -431,4 +433,73 @@ describe('finding 7: a bus that accepts the connection and never answers', () =>
     ]);
     expect((await h.store.load(id))?.outbox).toEqual([]);
   }, 60_000);
+});
+
+describe('finding 4: a poll killed while publishing a large outbox', () => {
+  it('the next cycle goes on from the last recorded slice: nothing lost, order per recipient kept', async () => {
+    await quiet();
+    const id = newId('big-outbox');
+    const RECIPIENTS = 750;
+    // Delivered and unsubscribed at once: two events a recipient (sequence 1, then 2).
+    h.simulator.script(id, [
+      {
+        kind: 'ok',
+        recipients: Array.from({ length: RECIPIENTS }, (_, i) => ({
+          email: `r${i}@x.fr`,
+          token: `t${i}`,
+          status: 'Delivered',
+          stopMail: true,
+          date: DATE,
+        })),
+      },
+    ]);
+    await h.store.track(id, {}, new Date(h.now));
+
+    // The real publisher over the local bus, "killed" after 120 PutEvents calls
+    // (1,200 of the 1,500 events) in each cycle: the error is one it cannot retry.
+    let calls = 0;
+    const real = new EventBridgeClient({
+      region: 'us-east-1',
+      endpoint: h.bus.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const dying = {
+      send: (command: PutEventsCommand) => {
+        calls += 1;
+        if (calls > 120) return Promise.reject(new Error('poller killed mid-publish'));
+        return real.send(command);
+      },
+    } as unknown as EventBridgeClient;
+    const publisher = new EventBridgePublisher({ client: dying, eventBusName: 'default' });
+    const seenBefore = h.bus.events.length;
+
+    const first = await runCycle(h.deps({ publisher }), { force: true });
+    expect(first.outcomes.find((o) => o.messageId === id)).toMatchObject({ kind: 'error' });
+    const left = (await h.store.load(id))?.outbox.length ?? 0;
+    // Two slices of 500 recorded; only the one in flight is left (with what followed it).
+    expect(left).toBe(2 * RECIPIENTS - 1_000);
+
+    calls = 0;
+    const second = await runCycle(h.deps({ publisher }), { force: true });
+    expect(second.outcomes.find((o) => o.messageId === id)).toMatchObject({ recovered: left });
+    expect((await h.store.load(id))?.outbox).toEqual([]);
+    real.destroy();
+
+    const arrived = h.bus.events.slice(seenBefore).filter((e) => e.detail.messageId === id);
+    const ids = new Set(arrived.map((e) => e.detail.eventId));
+    expect(ids.size).toBe(2 * RECIPIENTS);
+    // Per recipient: its first sighting of #1 comes before its first sighting of #2.
+    const firstSeen = new Map<string, number>();
+    arrived.forEach((e, i) => {
+      const key = `${e.detail.email}#${e.detail.sequence}`;
+      if (!firstSeen.has(key)) firstSeen.set(key, i);
+    });
+    for (let i = 0; i < RECIPIENTS; i++) {
+      const one = firstSeen.get(`r${i}@x.fr#1`) ?? Number.NaN;
+      const two = firstSeen.get(`r${i}@x.fr#2`) ?? Number.NaN;
+      expect(one).toBeLessThan(two);
+    }
+    // At most the slice in flight went out twice.
+    expect(arrived.length - ids.size).toBeLessThanOrEqual(500);
+  }, 120_000);
 });
