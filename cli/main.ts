@@ -4,10 +4,12 @@
  * flags are a contract: scripts depend on them.
  */
 import { Command, CommanderError, Option } from 'commander';
+import * as z from 'zod';
 import { createRuntime, type Runtime } from '../functions/runtime.ts';
 import { loadConfig } from '../shared/config.ts';
 import { statusSnapshot } from '../shared/lifecycle/message-events.ts';
 import { errorMessage } from '../shared/sync/error-kind.ts';
+import type { TrackedMessage } from '../shared/sync/ports.ts';
 import { replayMessage } from '../shared/sync/replay.ts';
 import { runCycle } from '../shared/sync/sync-cycle.ts';
 import type { MessageOutcome } from '../shared/sync/sync-message.ts';
@@ -51,13 +53,22 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
     .description('Start tracking a MailPartner message; tracking it twice is harmless.')
     .argument('<messageId>', 'the messageId MailPartner returned from /v1/send')
     .option('--meta <key=value>', 'metadata echoed in every event (repeatable)', parseMeta, {})
-    .action(async (messageId: string, opts: { meta: Record<string, string> }) => {
+    .option(
+      '--send-at <time>',
+      'scheduled send time, ISO 8601 with offset (2027-03-30T10:00:00+02:00)',
+      parseSendAt,
+    )
+    .action(async (messageId: string, opts: { meta: Record<string, string>; sendAt?: Date }) => {
       const rt = runtime();
-      const result = await trackMessage(rt, messageId, opts.meta, new Date());
+      const result = await trackMessage(rt, messageId, opts.meta, new Date(), {
+        sendAt: opts.sendAt ?? null,
+        commercialHold: rt.config.commercialHold,
+      });
+      const m = result.message;
       io.stdout(
         result.created
-          ? `Tracking ${messageId}${describeMeta(opts.meta)}.\n`
-          : `${messageId} is already tracked (since ${result.message.trackedAt}, ${result.message.state}); nothing changed.\n`,
+          ? `Tracking ${messageId}${result.restarted ? ' again' : ''}${describeMeta(opts.meta)}; ${describeSend(m)}.\n`
+          : `${messageId} is already tracked (since ${m.trackedAt}, ${m.state}); nothing changed.\n`,
       );
       if (result.created && !result.announced) {
         io.stderr('MessageTrackingStarted could not be published now; the next poll sends it.\n');
@@ -76,7 +87,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
         io.stdout(`${messageId} had already ended (${before.message.state}); nothing changed.\n`);
         return;
       }
-      await store.untrack(messageId);
+      await store.untrack(messageId, new Date());
       io.stdout(`${messageId} is no longer tracked.\n`);
     });
 
@@ -191,13 +202,29 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
           statusAt: r.statusAt,
           sequence: r.sequence,
         }));
+      const m = loaded.message;
       if (opts.json) {
-        io.stdout(`${JSON.stringify({ messageId, recipients }, null, 2)}\n`);
+        const message = {
+          messageId,
+          state: m.state,
+          active: m.active,
+          trackedAt: m.trackedAt,
+          sendAt: m.sendAt,
+          expectedSendAt: m.expectedSendAt,
+          sendReason: m.sendReason,
+          nextPollAt: m.nextPollAt,
+          lastPolledAt: m.lastPolledAt,
+          endedAt: m.endedAt,
+          metadata: m.metadata,
+        };
+        io.stdout(`${JSON.stringify({ ...message, recipients }, null, 2)}\n`);
         return;
       }
-      const m = loaded.message;
+      const state = m.active
+        ? `active, next poll ${m.nextPollAt}`
+        : `ended: ${m.state}${m.endedAt ? ` at ${m.endedAt}` : ''}`;
       io.stdout(
-        `${printable(messageId)}: ${m.active ? 'active' : 'inactive'}, tracked ${m.trackedAt}, ` +
+        `${printable(messageId)}: ${state}, tracked ${m.trackedAt}, ${describeSend(m)}, ` +
           `last polled ${m.lastPolledAt ?? 'never'}, ${recipients.length} recipient(s)\n`,
       );
       for (const r of recipients) {
@@ -209,6 +236,25 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
 
   program.addOption(new Option('--verbose', 'print stack traces on errors').hideHelp());
   return program;
+}
+
+/** `--send-at`: ISO 8601 with an explicit offset, so the time cannot be read in the wrong zone. */
+function parseSendAt(value: string): Date {
+  if (!z.iso.datetime({ offset: true }).safeParse(value).success) {
+    throw new UsageFailure(
+      `--send-at expects an ISO 8601 time with an offset, such as 2027-03-30T10:00:00+02:00 or 2027-03-30T08:00:00Z; got "${value}"`,
+    );
+  }
+  return new Date(value);
+}
+
+/** "expected to leave …" with its reason, for track and status. */
+function describeSend(m: TrackedMessage): string {
+  if (m.sendReason === 'held') {
+    return `held by the commercial hold until ${m.expectedSendAt}${m.sendAt ? ` (scheduled ${m.sendAt})` : ''}`;
+  }
+  if (m.sendReason === 'scheduled') return `scheduled to leave at ${m.expectedSendAt}`;
+  return `sent now (${m.expectedSendAt})`;
 }
 
 function describeMeta(meta: Record<string, string>): string {

@@ -40,6 +40,14 @@ const envSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(90),
   PROVIDER_BUDGET_PER_MINUTE: z.coerce.number().int().min(1).max(2000).default(1800),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  MAILPARTNER_COMMERCIAL_HOLD: z
+    .stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] })
+    .default(true),
+  HELD_POLL_INTERVAL_MINUTES: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(240),
   EMAIL_HASH_SALT: z
     .string()
     .optional()
@@ -63,6 +71,12 @@ export interface Config {
   readonly budgetPerMinute: number;
   /** Reserved concurrency of the fan-out workers (each gets budget / workers). */
   readonly workerConcurrency: number;
+  /**
+   * Whether the provider's commercial hold applies (no commercial mail 20:00–08:00
+   * Paris time, Sundays, French public holidays); off for accounts whose
+   * restriction the provider lifted. `MAILPARTNER_COMMERCIAL_HOLD`, default true.
+   */
+  readonly commercialHold: boolean;
   /** When set, events carry an HMAC of each address instead of the address (audit keeps it). */
   emailHashSalt(): string | null;
   /** The API key, or null when not configured. Never log it. */
@@ -98,10 +112,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       settledIntervalMs: e.SETTLED_POLL_INTERVAL_MINUTES * 60_000,
       notFoundGraceMs: e.NOT_FOUND_GRACE_MINUTES * 60_000,
       notFoundIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
+      heldIntervalMs: e.HELD_POLL_INTERVAL_MINUTES * 60_000,
     }),
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     budgetPerMinute: e.PROVIDER_BUDGET_PER_MINUTE,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    commercialHold: e.MAILPARTNER_COMMERCIAL_HOLD,
     emailHashSalt: () => e.EMAIL_HASH_SALT ?? null,
     apiKey: () => key,
   };
