@@ -20,6 +20,7 @@ import {
 } from '../model.ts';
 import { InvalidObservationTimeError, ReplyMismatchError } from './errors.ts';
 import { eventIdFor } from './event-id.ts';
+import { mergeDuplicateRows } from './merge-rows.ts';
 import { classifyStatus, normalizeStatus } from './status.ts';
 
 /** What the diff needs besides the two states it compares. */
@@ -84,9 +85,11 @@ interface Step {
  *   provider gave none (or one the catalog's ISO 8601 format cannot carry); a
  *   `cost` that is not a finite number becomes null. The diff never emits an
  *   event the catalog would refuse: such an event would sit in the outbox forever.
- * - A recipient listed twice in one reply (same email and token): the last row
- *   wins, at the first row's position (as the MailPartner client already does;
- *   the diff does not rely on it), so a reply repeated verbatim never produces events.
+ * - A recipient listed twice in one reply (same `recipientKey()`): its rows are
+ *   merged by `mergeReports` (merge-rows.ts: `stopMail` true wins, the more advanced
+ *   status wins, else the later row), at the first row's position. The
+ *   MailPartner client already does so; the diff does not rely on it. A reply
+ *   repeated verbatim never produces events.
  * - `sequence` continues from the stored state (1 on first sight), gapless;
  *   `eventId` is {@link eventIdFor} of the transition, so diffing the same
  *   previous state and reply again yields the same ids.
@@ -115,9 +118,8 @@ export function diffRecipients(
   // cannot change what was derived.
   const metadata: Record<string, string> = { ...ctx.metadata };
 
-  // Last row wins; Map keeps the position of the first one, so events follow the reply's order.
-  const latest = new Map<string, RecipientReport>();
-  for (const report of reply.recipients) latest.set(recipientKey(report), report);
+  // Map keeps the position of the first row, so events follow the reply's order.
+  const latest = mergeDuplicateRows(reply.recipients, recipientKey);
 
   const changed = new Map<string, RecipientState>();
   const events: RecipientEvent[] = [];

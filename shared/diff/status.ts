@@ -66,3 +66,22 @@ const DETAIL_TYPE_BY_STATUS: ReadonlyMap<string, StatusDetailType> = new Map([
 export function classifyStatus(raw: string): StatusDetailType {
   return DETAIL_TYPE_BY_STATUS.get(normalizeStatus(raw)) ?? 'RecipientStatusChanged';
 }
+
+/**
+ * How far along the delivery lifecycle a status is, for choosing between two
+ * reports of one recipient (see `merge-rows.ts`): 0 pending or unknown (`Waiting`,
+ * '' or a value not recognised, which cannot be placed), 1 a delivery outcome
+ * (delivered or not delivered: the final statuses of the lifecycle), 2 opened,
+ * 3 clicked (a click implies an open).
+ */
+export function statusRank(raw: string): number {
+  return RANK_BY_DETAIL_TYPE[classifyStatus(raw)];
+}
+
+const RANK_BY_DETAIL_TYPE: Readonly<Record<StatusDetailType, number>> = {
+  RecipientStatusChanged: 0,
+  RecipientDelivered: 1,
+  RecipientNotDelivered: 1,
+  RecipientOpened: 2,
+  RecipientClicked: 3,
+};

@@ -4,6 +4,7 @@
  * transient fault. Pure: no I/O, so every provider answer is testable as a string.
  */
 import type * as z from 'zod';
+import { mergeDuplicateRows } from '../diff/merge-rows.ts';
 import { type BulkStatus, type RecipientReport, recipientKey } from '../model.ts';
 import {
   type MailPartnerError,
@@ -53,9 +54,10 @@ const MAX_LISTED_ISSUES = 3;
  * email, over-long field, unreadable `stopMail`) fails the whole reply as a
  * {@link TransientProviderError} naming the row, because dropping it would lose
  * that recipient's status without anyone noticing, while a failed poll is
- * retried and alarmed on. Two rows with the same email and token are one
- * recipient reported twice: the last row wins (the provider lists reports in
- * order, so the last is the most recent), at the first row's position.
+ * retried and alarmed on. Two rows with the same `recipientKey()` are one
+ * recipient reported twice: they are merged by `mergeReports` (an unsubscribe
+ * is never lost, a status never goes backwards, else the later row wins), at
+ * the first row's position.
  *
  * `BulkStatus.messageId` is the id we asked about. The reply's own `messageId`
  * must name the same message (see {@link sameMessage}); one that names another
@@ -102,14 +104,15 @@ export function parseBulkStatusReply(body: string, context: ReplyContext): BulkS
     );
   }
 
-  const recipients = new Map<string, RecipientReport>();
+  const rows: RecipientReport[] = [];
   for (const [index, raw] of reply.data.StatutResponseList.entries()) {
     const row = recipientRowSchema.safeParse(raw);
     if (!row.success) {
       throw schemaMismatch(context, body, `recipient row ${index + 1}`, row.error, code);
     }
-    recipients.set(recipientKey(row.data), row.data);
+    rows.push(row.data);
   }
+  const recipients = mergeDuplicateRows(rows, recipientKey);
 
   return { messageId: context.messageId, recipients: [...recipients.values()] };
 }

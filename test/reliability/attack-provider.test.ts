@@ -251,3 +251,50 @@ describe('finding 9: a reply about another message', () => {
     expect(chainProblem(chainsOf(victim))).toBeNull();
   });
 });
+
+describe('finding 10: duplicate rows of one recipient in one reply', () => {
+  const rows = (...list: [status: string, stopMail: boolean][]) =>
+    JSON.stringify({
+      success: true,
+      code: 200,
+      StatutResponseList: list.map(([status, stopMail]) => ({
+        email: 'a@x.fr',
+        token: 'a',
+        status,
+        cost: 1,
+        stopMail,
+        date: '1764230400',
+      })),
+    });
+
+  it('Delivered with stopMail then Waiting without: the unsubscribe and the delivery are published and kept', async () => {
+    const victim = newId('duplicates');
+    await tracked(victim, ok({ email: 'a@x.fr', token: 'a', status: 'Waiting' }));
+    const seen = h.bus.events.length;
+    h.simulator.script(victim, [raw(rows(['Delivered', true], ['Waiting', false]))]);
+    await cycle();
+    expect(publishedFor(victim, seen)).toEqual([
+      ['RecipientDelivered', 'a@x.fr', 'a', 'Delivered', true],
+      ['RecipientUnsubscribed', 'a@x.fr', 'a', 'Delivered', true],
+    ]);
+    const state = [...((await h.store.load(victim))?.recipients.values() ?? [])];
+    expect(state.map((r) => [r.status, r.stopMail])).toEqual([['Delivered', true]]);
+
+    // The same reply again, and the rows in the other order: nothing new, nothing undone.
+    h.simulator.script(victim, [raw(rows(['Waiting', false], ['Delivered', true]))]);
+    await cycle();
+    expect(publishedFor(victim, seen)).toHaveLength(2);
+    expect(chainProblem(chainsOf(victim))).toBeNull();
+  });
+
+  it('Opened then Delivered: the more advanced status wins', async () => {
+    const victim = newId('duplicates-rank');
+    await tracked(victim, ok({ email: 'a@x.fr', token: 'a', status: 'Waiting' }));
+    const seen = h.bus.events.length;
+    h.simulator.script(victim, [raw(rows(['Opened', false], ['Delivered', false]))]);
+    await cycle();
+    expect(publishedFor(victim, seen)).toEqual([
+      ['RecipientOpened', 'a@x.fr', 'a', 'Opened', false],
+    ]);
+  });
+});

@@ -354,9 +354,9 @@ export const REPLY_CASES: readonly ReplyCase[] = [
   },
   {
     name: 'duplicate-rows',
-    what: 'the same recipient twice: Opened, then Delivered (last row wins)',
+    what: 'the same recipient twice: Opened, then Delivered (the more advanced status wins, issue 16 finding 10)',
     reply: raw(json(success([row({ status: 'Opened' }), row()]))),
-    expect: accepted([['RecipientDelivered', 'a@x.fr', 'a', 'Delivered']]),
+    expect: accepted([['RecipientOpened', 'a@x.fr', 'a', 'Opened']]),
   },
   {
     name: 'same-email-two-tokens',

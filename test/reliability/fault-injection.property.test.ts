@@ -26,6 +26,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScriptedRecipient } from '../../local/simulator/replies.ts';
 import type { CatalogEvent } from '../../shared/catalog/events.ts';
 import { eventIdFor } from '../../shared/diff/event-id.ts';
+import { mergeReports } from '../../shared/diff/merge-rows.ts';
 import { classifyStatus, normalizeStatus } from '../../shared/diff/status.ts';
 import { trackingStarted } from '../../shared/lifecycle/message-events.ts';
 import {
@@ -293,7 +294,7 @@ interface Script {
   readonly messageId: string;
   readonly metadata: Readonly<Record<string, string>>;
   readonly steps: ProviderStep[];
-  /** Last row of each recipient in the final reply, by recipientKey. */
+  /** Each recipient's word in the final reply (duplicate rows merged), by recipientKey. */
   readonly final: Map<string, { status: string; stopMail: boolean }>;
   readonly shown: Map<string, Shown>;
 }
@@ -315,11 +316,27 @@ function scriptOf(messageId: string, plan: MessagePlan, format: Format): Script 
       if (!last && (r < (plan.firstSeen[slot] ?? 0) || !row.present)) return;
       const who = IDENTITIES[identity] as (typeof IDENTITIES)[number];
       const key = recipientKey(who);
+      // What the engine takes from this reply for the recipient (merged when listed twice).
+      let word = { status: wire(row.status), stopMail: row.stopMail };
       if (slot === 0 && plan.duplicateIn === r) {
-        // An older row for the same recipient first: the provider's last row wins.
+        // An older row for the same recipient first: the rows merge (shared/diff/merge-rows.ts:
+        // stopMail true wins, the more advanced status wins, else the later row).
         const older = rows[(slot + 1) % SLOTS] as Row;
         listed.push({ ...who, status: older.status, stopMail: older.stopMail });
         remember(shown, who, wire(older.status), older.stopMail);
+        const asReport = (status: string, stopMail: boolean) => ({
+          ...who,
+          status,
+          stopMail,
+          cost: null,
+          statusAt: null,
+        });
+        const merged = mergeReports(
+          asReport(wire(older.status), older.stopMail),
+          asReport(word.status, word.stopMail),
+        );
+        word = { status: merged.status, stopMail: merged.stopMail };
+        remember(shown, who, word.status, word.stopMail);
       }
       listed.push({
         ...who,
@@ -329,7 +346,7 @@ function scriptOf(messageId: string, plan: MessagePlan, format: Format): Script 
         ...(row.date === undefined ? {} : { date: row.date }),
       });
       remember(shown, who, wire(row.status), row.stopMail);
-      if (last) final.set(key, { status: wire(row.status), stopMail: row.stopMail });
+      if (last) final.set(key, word);
     });
     steps.push({ kind: 'ok', recipients: listed });
   });

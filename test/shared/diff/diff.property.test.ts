@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { catalog, type RecipientEvent } from '../../../shared/catalog/events.ts';
 import { diffRecipients } from '../../../shared/diff/diff.ts';
+import { mergeDuplicateRows } from '../../../shared/diff/merge-rows.ts';
 import { classifyStatus, normalizeStatus } from '../../../shared/diff/status.ts';
 import type { BulkStatus, RecipientReport, RecipientState } from '../../../shared/model.ts';
 import { recipientKey } from '../../../shared/model.ts';
@@ -153,7 +154,10 @@ describe('diffRecipients over random histories', () => {
         const replies = h.map(toReply);
         const latest = new Map<string, RecipientReport>();
         for (const reply of replies) {
-          for (const report of reply.recipients) latest.set(recipientKey(report), report);
+          // Within one reply, duplicate rows of a recipient merge (merge-rows.ts), not last-wins.
+          for (const report of mergeDuplicateRows(reply.recipients, recipientKey).values()) {
+            latest.set(recipientKey(report), report);
+          }
         }
         const { state } = run(replies);
         expect([...state.keys()].sort()).toEqual([...latest.keys()].sort());

@@ -460,7 +460,7 @@ describe('diffRecipients', () => {
       expect(changed.size).toBe(2);
     });
 
-    it('lets the last row win when a recipient is listed twice, so a repeated reply is quiet', () => {
+    it('merges a recipient listed twice (here the later, more advanced row wins), so a repeated reply is quiet', () => {
       const rows = reply(report({ status: 'Waiting' }), report({ status: 'Delivered' }));
       const first = diffRecipients(new Map(), rows, ctx());
       expect(summary(first.events)).toEqual([
@@ -474,6 +474,31 @@ describe('diffRecipients', () => {
       ]);
       const again = diffRecipients(first.changed, rows, ctx(T1));
       expect(again.events).toEqual([]);
+    });
+
+    it('never loses an unsubscribe nor goes backwards over duplicate rows (issue 16 finding 10)', () => {
+      const rows = reply(
+        report({ status: 'Delivered', stopMail: true }),
+        report({ status: 'Waiting', stopMail: false }),
+      );
+      const first = diffRecipients(new Map(), rows, ctx());
+      expect(summary(first.events)).toEqual([
+        {
+          detailType: 'RecipientDelivered',
+          sequence: 1,
+          previousStatus: null,
+          status: 'Delivered',
+          stopMail: true,
+        },
+        {
+          detailType: 'RecipientUnsubscribed',
+          sequence: 2,
+          previousStatus: 'Delivered',
+          status: 'Delivered',
+          stopMail: true,
+        },
+      ]);
+      expect(diffRecipients(first.changed, rows, ctx(T1)).events).toEqual([]);
     });
   });
 
