@@ -96,7 +96,7 @@ async function forgetEarlierRuns(): Promise<void> {
 
 async function main(): Promise<void> {
   // Whatever the user's policy settings, they must be valid before anything starts.
-  const userPolicy = loadConfig(process.env).policy;
+  const { policy: userPolicy, commercialHold } = loadConfig(process.env);
   const consumerPattern = compileEventPattern(values.pattern ?? { source: [EVENT_SOURCE] });
   const consumer = values.handler ? await loadHandler(values.handler) : null;
 
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     } else say(`${e.time}  ${e.detailType} from ${e.source}  ${JSON.stringify(e.detail)}`);
   });
   const rules: LocalRule[] = [
-    trackMessageRule({ store, publisher, clock }, (r) => {
+    trackMessageRule({ store, publisher, clock, commercialHold }, (r) => {
       void data.remember([r.message.messageId]);
       say(
         `TrackMessage: ${r.message.messageId} ${r.created ? 'now tracked' : `already tracked (${r.message.state})`}`,
@@ -192,7 +192,9 @@ async function main(): Promise<void> {
     else await newDemoBatch();
   }
   for (const id of realIds) {
-    const result = await trackMessage({ store, publisher }, id, { source: 'cli' }, clock());
+    const result = await trackMessage({ store, publisher }, id, { source: 'cli' }, clock(), {
+      commercialHold,
+    });
     if (!result.created) say(`${id}: already tracked (${result.message.state})`);
     await data.remember([id]);
   }

@@ -26,7 +26,7 @@ export const TRACK_MESSAGE_PATTERN = {
 
 /** A rule tracking each TrackMessage event; `onTracked` hears of each result. */
 export function trackMessageRule(
-  deps: Pick<SyncDeps, 'store' | 'publisher' | 'clock'>,
+  deps: Pick<SyncDeps, 'store' | 'publisher' | 'clock'> & { readonly commercialHold: boolean },
   onTracked: (result: TrackOutcome) => void,
 ): LocalRule {
   return {
@@ -34,11 +34,20 @@ export function trackMessageRule(
     matches: compileEventPattern(TRACK_MESSAGE_PATTERN),
     async target(event) {
       const request = parseTrackMessage(event as unknown as EventBridgeEvent<string, unknown>);
+      const sendAt =
+        'sendAt' in request && typeof request.sendAt === 'string' ? request.sendAt : null;
+      const requestedAt = Date.parse(event.time);
+      // The options the track-message function passes, so both track alike.
       const result = await trackMessage(
         deps,
         request.messageId,
         request.metadata ?? {},
         deps.clock(),
+        {
+          sendAt: sendAt ? new Date(sendAt) : null,
+          commercialHold: deps.commercialHold,
+          ...(Number.isFinite(requestedAt) ? { requestedAt: new Date(requestedAt) } : {}),
+        },
       );
       onTracked(result);
     },
