@@ -62,7 +62,7 @@ describe('mergeReports (finding 10)', () => {
     );
   });
 
-  const report = fc.record({
+  const report: fc.Arbitrary<RecipientReport> = fc.record({
     email: fc.constant('a@x.fr'),
     token: fc.constant('t'),
     status: fc.constantFrom('Waiting', '', 'Delivered', 'Not delivered', 'Opened', 'Clicked', 'X'),
