@@ -72,6 +72,17 @@ const statusCounts = z
   .record(z.string(), z.number().int().nonnegative())
   .describe('Recipients per raw status, e.g. {"Delivered": 480, "Bounced": 20}.');
 
+const countsOmitted = z
+  .object({
+    statuses: z.number().int().positive().describe('Distinct statuses left out of counts.'),
+    recipients: z.number().int().positive().describe('Recipients with those statuses.'),
+  })
+  .strict()
+  .optional()
+  .describe(
+    'Present only when counts was capped (at most 100 statuses and 48 KB, so the event stays within the PutEvents limit): what it leaves out, least frequent statuses first.',
+  );
+
 const recipientRef = z
   .object({ email: z.string(), token: z.string(), status: z.string() })
   .strict();
@@ -104,6 +115,7 @@ export const messageTrackingCompletedDetail = z
     ...messageEventBase,
     recipients: z.number().int().nonnegative().describe('Number of recipients tracked.'),
     counts: statusCounts,
+    countsOmitted,
   })
   .strict();
 
@@ -112,6 +124,7 @@ export const messageTrackingExpiredDetail = z
     ...messageEventBase,
     recipients: z.number().int().nonnegative().describe('Number of recipients tracked.'),
     counts: statusCounts,
+    countsOmitted,
     pendingCount: z
       .number()
       .int()
@@ -120,7 +133,9 @@ export const messageTrackingExpiredDetail = z
     pending: z
       .array(recipientRef)
       .max(MAX_LISTED_RECIPIENTS)
-      .describe(`Recipients still pending (at most ${MAX_LISTED_RECIPIENTS}; see pendingCount).`),
+      .describe(
+        `Recipients still pending (at most ${MAX_LISTED_RECIPIENTS} and 128 KB of them, so the event stays within the PutEvents limit; see pendingCount).`,
+      ),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import { MAX_LISTED_RECIPIENTS, type MessageEvent, SNAPSHOT_PART_SIZE } from '..
 import { eventIdFor } from '../diff/event-id.ts';
 import type { RecipientState } from '../model.ts';
 import type { TrackedMessage } from '../sync/ports.ts';
-import { countByStatus } from './policy.ts';
+import { listPending, summarizeStatuses } from './ending-summary.ts';
 
 type MessageDetailType = MessageEvent['detailType'];
 
@@ -61,7 +61,7 @@ export function trackingCompleted(
     detail: {
       ...base(message, 'MessageTrackingCompleted', at),
       recipients: recipients.length,
-      counts: countByStatus(recipients),
+      ...summarizeStatuses(recipients),
     },
   };
 }
@@ -77,11 +77,9 @@ export function trackingExpired(
     detail: {
       ...base(message, 'MessageTrackingExpired', at),
       recipients: recipients.length,
-      counts: countByStatus(recipients),
+      ...summarizeStatuses(recipients),
       pendingCount: pending.length,
-      pending: pending
-        .slice(0, MAX_LISTED_RECIPIENTS)
-        .map((r) => ({ email: r.email, token: r.token, status: r.status })),
+      pending: listPending(pending, MAX_LISTED_RECIPIENTS),
     },
   };
 }

@@ -17,6 +17,16 @@ export interface ChunkWrite extends ChunkData {
 }
 
 /**
+ * How many recipients a chunk may hold, by index. By default every chunk takes
+ * `CHUNK_RECIPIENTS`; the store lowers a chunk's capacity when its encoded
+ * form came out too large (long addresses, tokens or statuses), so the
+ * newcomers that did not fit go to the next chunk instead.
+ */
+export type ChunkCapacity = (index: number) => number;
+
+const FULL: ChunkCapacity = () => CHUNK_RECIPIENTS;
+
+/**
  * The chunk of every changed recipient: where it already lives, else the last
  * chunk with room, else a new chunk, in the order of `changed` (first
  * sighting). Once placed, a recipient never moves.
@@ -25,6 +35,7 @@ function place(
   messageId: string,
   version: MessageVersion,
   changed: ReadonlyMap<string, RecipientState>,
+  capacity: ChunkCapacity,
 ): Map<string, number> {
   const placement = new Map<string, number>();
   const last = version.chunks.at(-1);
@@ -41,9 +52,9 @@ function place(
       placement.set(key, existing);
       continue;
     }
-    if (fillCount >= CHUNK_RECIPIENTS) {
+    while (fillCount >= Math.min(CHUNK_RECIPIENTS, capacity(fillIndex))) {
       fillIndex += 1;
-      fillCount = 0;
+      fillCount = version.chunks[fillIndex]?.recipients.length ?? 0;
     }
     placement.set(key, fillIndex);
     fillCount += 1;
@@ -62,8 +73,9 @@ export function planCommit(
   messageId: string,
   version: MessageVersion,
   input: CommitInput,
+  capacity: ChunkCapacity = FULL,
 ): ChunkWrite[] {
-  const placement = place(messageId, version, input.changed);
+  const placement = place(messageId, version, input.changed, capacity);
   const groups = new Map<number, { states: RecipientState[]; events: CatalogEvent[] }>();
   const group = (index: number) => {
     let g = groups.get(index);

@@ -34,7 +34,7 @@ import type {
 } from '../sync/ports.ts';
 import { type Item, readBinary, readNumber, readString } from './attributes.ts';
 import { type AuditRecord, auditItem, readAuditItem } from './audit-record.ts';
-import { type ChunkWrite, planCommit, planMarkPublished } from './chunk-writes.ts';
+import { type ChunkWrite, planMarkPublished } from './chunk-writes.ts';
 import {
   ConcurrentUpdateError,
   CorruptItemError,
@@ -44,6 +44,7 @@ import {
   translateError,
 } from './errors.ts';
 import { checkEvents } from './event-check.ts';
+import { planFittingCommit } from './fit-chunks.ts';
 import { AUDIT_PREFIX, chunkSk, META_SK, messagePk, parseChunkSk } from './keys.ts';
 import {
   type MetaOutbox,
@@ -391,10 +392,9 @@ export class DynamoStatusStore implements StatusStore {
     if (input.changed.size === 0 && input.events.length === 0) return loaded;
     checkEvents(input.events, `committing message ${messageId}`);
 
-    const writes = planCommit(messageId, version, input);
+    // Planned and encoded first, so an oversized chunk fails the commit before any write.
+    const { writes, encoded } = await planFittingCommit(messageId, version, input);
     const chunkCount = Math.max(version.chunkCount, ...writes.map((w) => w.index + 1));
-    // Encoded first, so an oversized chunk fails the commit before any write.
-    const encoded = await this.#encode(messageId, writes);
     const meta = await this.#claimState(messageId, version.meta, chunkCount);
     const written = await this.#writeChunks(messageId, writes, encoded, 'committing');
     const chunks = mergeChunks(version, written);

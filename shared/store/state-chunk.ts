@@ -52,6 +52,12 @@ const chunkSchema = z.object({
   outbox: z.array(z.object({ detailType: z.string(), detail: z.unknown() })),
 });
 
+/** The gzipped `data` attribute of a chunk, whatever its size. */
+export async function gzipChunk(data: ChunkData): Promise<Uint8Array> {
+  const json = JSON.stringify({ format: FORMAT, recipients: data.recipients, outbox: data.outbox });
+  return gzipAsync(json);
+}
+
 /**
  * Serialises and gzips a chunk.
  *
@@ -59,8 +65,7 @@ const chunkSchema = z.object({
  * @throws ItemTooLargeError when the result would not fit one item.
  */
 export async function encodeChunk(data: ChunkData, where: string): Promise<Uint8Array> {
-  const json = JSON.stringify({ format: FORMAT, recipients: data.recipients, outbox: data.outbox });
-  const bytes = await gzipAsync(json);
+  const bytes = await gzipChunk(data);
   if (bytes.byteLength > MAX_CHUNK_BYTES) {
     throw new ItemTooLargeError(
       `State chunk ${where} would take ${Math.ceil(bytes.byteLength / 1024)} KB gzipped, over the store's ${MAX_CHUNK_BYTES / 1024} KB limit (DynamoDB items stop at 400 KB): ${data.recipients.length} recipient(s) and ${data.outbox.length} unpublished event(s) are too large; look for oversized addresses, tokens, statuses or metadata, or publish the outbox first`,

@@ -4,9 +4,10 @@
  * the local EventBridge endpoint, all on loopback. One describe per finding.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, type PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../functions/runtime.ts';
@@ -501,5 +502,109 @@ describe('finding 4: a poll killed while publishing a large outbox', () => {
     }
     // At most the slice in flight went out twice.
     expect(arrived.length - ids.size).toBeLessThanOrEqual(500);
+  }, 120_000);
+});
+
+describe('finding 3: replies the parser accepts but one item or one entry cannot hold', () => {
+  /** Letters and digits drawn at random: gzip cannot shrink them much. */
+  const noise = (length: number, seed: number) => {
+    const bytes = createHash('shake256', { outputLength: length }).update(String(seed)).digest();
+    return Array.from(bytes, (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+  };
+  /** A long but legal address: a 64-character local part, a 250-character domain. */
+  const longAddress = (i: number) =>
+    `${noise(64, i)}@${[noise(63, i + 1e6), noise(63, i + 2e6), noise(63, i + 3e6), noise(57, i + 4e6)].join('.')}`;
+
+  async function stateChunks(id: string): Promise<number> {
+    const out = await h.dynamo.client().send(
+      new QueryCommand({
+        TableName: h.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :state)',
+        ExpressionAttributeValues: { ':pk': { S: `MSG#${id}` }, ':state': { S: 'STATE#' } },
+        Select: 'COUNT',
+      }),
+    );
+    return out.Count ?? 0;
+  }
+
+  it('500 recipients with long addresses and tokens: chunks split by size, every change published', async () => {
+    await quiet();
+    const id = newId('long-rows');
+    const rows = (status: string) =>
+      Array.from({ length: 500 }, (_, i) => ({
+        email: longAddress(i),
+        token: noise(300, i + 5e6),
+        status,
+        date: DATE,
+      }));
+    h.simulator.script(id, [{ kind: 'ok', recipients: rows('Waiting') }]);
+    await h.store.track(id, {}, new Date(h.now));
+    const first = await runCycle(h.deps(), { force: true });
+    expect(first.outcomes.find((o) => o.messageId === id)).toMatchObject({
+      kind: 'changed',
+      changes: 500,
+      published: 500,
+      pending: 0,
+    });
+    expect(await stateChunks(id)).toBeGreaterThan(1);
+
+    h.simulator.script(id, [{ kind: 'ok', recipients: rows('Delivered') }]);
+    h.now += 60_000;
+    const second = await runCycle(h.deps(), { force: true });
+    expect(second.outcomes.find((o) => o.messageId === id)).toMatchObject({
+      kind: 'changed',
+      changes: 500,
+      published: 500,
+    });
+    const loaded = await h.store.load(id);
+    expect(loaded?.recipients.size).toBe(500);
+    expect([...(loaded?.recipients.values() ?? [])].every((r) => r.sequence === 2)).toBe(true);
+    expect(onBus(id, 'RecipientDelivered')).toHaveLength(500);
+  }, 120_000);
+
+  it('an expiry with 300 long pending rows and 300 distinct 200-character statuses is summarised and published', async () => {
+    await quiet();
+    const id = newId('huge-ending');
+    const COUNT = 300;
+    h.simulator.script(id, [
+      {
+        kind: 'ok',
+        recipients: Array.from({ length: COUNT }, (_, i) => ({
+          email: longAddress(i + 7e6),
+          // As long as the parser takes them: tokens of 512, statuses of 200 characters.
+          token: noise(512, i + 8e6),
+          status: `Waiting ${noise(192, i + 9e6)}`,
+          date: DATE,
+        })),
+      },
+    ]);
+    await h.store.track(id, {}, new Date(h.now));
+    const first = await runCycle(h.deps(), { force: true });
+    expect(first.outcomes.find((o) => o.messageId === id)).toMatchObject({ changes: COUNT });
+    h.now += 49 * HOUR;
+    const ending = await runCycle(h.deps(), { force: true });
+    expect(ending.outcomes.find((o) => o.messageId === id)).toMatchObject({ finished: 'expired' });
+    expect(ending.errors).toEqual({});
+
+    const [expired] = onBus(id, 'MessageTrackingExpired');
+    const d = expired?.detail as {
+      counts: Record<string, number>;
+      countsOmitted?: { statuses: number; recipients: number };
+      pending: unknown[];
+      pendingCount: number;
+    };
+    expect(Buffer.byteLength(JSON.stringify(d))).toBeLessThan(256 * 1024);
+    expect(d.pendingCount).toBe(COUNT);
+    expect(d.pending.length).toBeGreaterThan(0);
+    expect(d.pending.length).toBeLessThan(COUNT);
+    // Every recipient is accounted for: in counts or in countsOmitted.
+    const counted = Object.values(d.counts).reduce((a, b) => a + b, 0);
+    expect(counted + (d.countsOmitted?.recipients ?? 0)).toBe(COUNT);
+    expect(Object.keys(d.counts).length + (d.countsOmitted?.statuses ?? 0)).toBe(COUNT);
+    expect(d.countsOmitted?.statuses).toBeGreaterThan(0);
+    expect((await h.store.load(id))?.outbox).toEqual([]);
+    expect(
+      (await h.store.listDue(new Date(h.now), { force: true })).map((m) => m.messageId),
+    ).not.toContain(id);
   }, 120_000);
 });

@@ -168,22 +168,49 @@ describe('DynamoStatusStore state chunks', () => {
     expect(reloaded?.outbox.map((e) => e.detail.eventId)).not.toContain('evt-551-2');
   });
 
-  it('refuses a chunk that would not fit an item, before writing anything', async () => {
-    const { store } = await freshStore(server);
+  it('splits newcomers by size when 500 of them would not fit one item', async () => {
+    const { store, client } = await freshStore(server);
     const loaded = await tracked(store, 'm-1');
     // Random tokens do not compress: 500 × 1 KB, twice (state and event) ≈ 1.3 MB gzipped.
     const hostile = range(500).map((i) =>
       recipient(i, { token: randomBytes(1024).toString('base64') }),
     );
-
-    await expect(store.commit(loaded, changesOf('m-1', hostile))).rejects.toThrow(
-      ItemTooLargeError,
+    const committed = await store.commit(loaded, changesOf('m-1', hostile));
+    expect(committed.recipients.size).toBe(500);
+    expect(committed.outbox).toHaveLength(500);
+    const items = await chunkItems(client, store, 'm-1');
+    expect(items.length).toBeGreaterThan(1);
+    expect(items.reduce((n, c) => n + c.recipients, 0)).toBe(500);
+    const after = await store.load('m-1');
+    expect(after?.recipients.size).toBe(500);
+    expect(after?.outbox.map((e) => e.detail.eventId)).toEqual(
+      committed.outbox.map((e) => e.detail.eventId),
     );
-    await expect(store.commit(loaded, changesOf('m-1', hostile))).rejects.toThrow(
+  });
+
+  it('refuses, before writing anything, a stored chunk that outgrows an item with no newcomer to move', async () => {
+    const { store } = await freshStore(server);
+    const loaded = await tracked(store, 'm-1');
+    const first = await store.commit(
+      loaded,
+      changesOf(
+        'm-1',
+        range(200).map((i) => recipient(i)),
+      ),
+    );
+    const published = await store.markPublished(
+      first,
+      first.outbox.map((e) => e.detail.eventId),
+    );
+    // The same 200 recipients, each now with an incompressible 2 KB status.
+    const grown = [...published.recipients.values()].map((r) =>
+      advanced(r, randomBytes(1536).toString('base64')),
+    );
+    await expect(store.commit(published, changesOf('m-1', grown))).rejects.toThrow(
       /STATE#00000 of message m-1 would take \d+ KB gzipped, over the store's 350 KB limit/,
     );
     const after = await store.load('m-1');
-    expect(after?.recipients.size).toBe(0);
+    expect([...(after?.recipients.values() ?? [])].every((r) => r.sequence === 1)).toBe(true);
     expect(after?.outbox).toEqual([]);
   });
 
