@@ -11,29 +11,23 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
-import * as z from 'zod';
+import { addMetric, METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
+import {
+  TRACK_MESSAGE_DETAIL_TYPE,
+  type TrackMessageDetail,
+  trackMessageDetail,
+} from '../shared/catalog/track-message.ts';
 import { loadConfig } from '../shared/config.ts';
 import type { SyncDeps } from '../shared/sync/sync-message.ts';
 import { trackMessage } from '../shared/sync/track-message.ts';
 import { createRuntime } from './runtime.ts';
 
-/** detail-type of the tracking request (the stack's rule matches it). */
-export const TRACK_MESSAGE_DETAIL_TYPE = 'TrackMessage';
-
-/** `detail` of a TrackMessage event; the store then applies its own limits. */
-export const trackMessageDetail = z.object({
-  messageId: z.string().describe('MailPartner messageId returned by /v1/send.'),
-  metadata: z
-    .record(z.string(), z.string())
-    .optional()
-    .describe('Echoed in every event of this message; string values only.'),
-});
-
-export type TrackMessageDetail = z.infer<typeof trackMessageDetail>;
+// The contract lives in the catalog; re-exported for local/track-message-rule.ts.
+export { TRACK_MESSAGE_DETAIL_TYPE };
 
 /** The event can never be tracked as it is: fix the publisher, then put it again. */
 export class TrackMessageRejectedError extends Error {
@@ -71,7 +65,7 @@ export function createHandler(deps: TrackMessageDeps) {
         request.metadata ?? {},
         deps.clock(),
       );
-      deps.metrics.addMetric('MessagesTracked', MetricUnit.Count, created ? 1 : 0);
+      addMetric(deps.metrics, 'MessagesTracked', created ? 1 : 0);
       deps.logger.info(created ? 'tracking started' : 'already tracked', {
         messageId: message.messageId,
         eventId: event.id,
@@ -81,7 +75,7 @@ export function createHandler(deps: TrackMessageDeps) {
     } catch (error) {
       const rejected = asRejection(event, error);
       if (!rejected) throw error;
-      deps.metrics.addMetric('TrackRequestsRejected', MetricUnit.Count, 1);
+      addMetric(deps.metrics, 'TrackRequestsRejected', 1);
       deps.logger.warn('TrackMessage rejected', { eventId: event.id, reason: rejected.message });
       throw rejected;
     }
@@ -128,8 +122,8 @@ function defaultDeps(): TrackMessageDeps {
   return {
     sync: runtime,
     clock: () => new Date(),
-    logger: new Logger({ serviceName: 'mailpartner-status-sync' }),
-    metrics: new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'track-message' }),
+    logger: new Logger(),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.trackMessage }),
   };
 }
 

@@ -19,7 +19,6 @@
  * function allowed exactly the calls it makes on its own resources.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -34,6 +33,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PLACEHOLDER_FIELD } from '../functions/api-key.ts';
 import { EVENT_SOURCE } from '../shared/catalog/events.ts';
+import { SERVICES } from '../shared/catalog/telemetry.ts';
+import {
+  DEFAULT_TRACK_MESSAGE_SOURCE,
+  TRACK_MESSAGE_DETAIL_TYPE,
+} from '../shared/catalog/track-message.ts';
+import { type EnvValues, functionEnvironment } from '../shared/config.ts';
 import { DEFAULT_BASE_URL } from '../shared/mailpartner/client.ts';
 import {
   BILLING_MODE,
@@ -44,21 +49,10 @@ import {
   TTL_ATTRIBUTE,
 } from '../shared/store/table.ts';
 import { functionDefaults } from './bundling.ts';
-import {
-  DISPATCHER_SERVICE,
-  METRICS_NAMESPACE,
-  POLLER_SERVICE,
-  StatusSyncObservability,
-  TRACK_MESSAGE_SERVICE,
-  WORKER_SERVICE,
-  WORKER_SYNC_ERRORS_METRIC,
-  WORKER_SYNC_FAILED_LOG_MESSAGE,
-} from './observability.ts';
+import { StatusSyncObservability } from './observability.ts';
 
-/** detail-type of the event a backend puts on the bus to start tracking a message. */
-export const TRACK_MESSAGE_DETAIL_TYPE = 'TrackMessage';
-/** Default `source` the TrackMessage rule accepts. */
-export const DEFAULT_TRACK_MESSAGE_SOURCE = 'mailpartner.status-sync.client';
+/** The TrackMessage contract (shared/catalog/track-message.ts), for CDK users. */
+export { DEFAULT_TRACK_MESSAGE_SOURCE, TRACK_MESSAGE_DETAIL_TYPE };
 
 /** `single`: one poller runs whole cycles. `fan-out`: a dispatcher feeds workers through SQS. */
 export type SyncMode = 'single' | 'fan-out';
@@ -194,8 +188,6 @@ export interface FanOutResources {
   readonly workerLogGroup: logs.LogGroup;
   readonly workerConcurrency: number;
   readonly workerTimeout: Duration;
-  /** Worker log lines "message sync failed; redelivered later" as a metric, by errorKind. */
-  readonly workerSyncErrors: logs.MetricFilter;
 }
 
 export class MailPartnerStatusSync extends Construct {
@@ -278,7 +270,7 @@ export class MailPartnerStatusSync extends Construct {
     this.apiKeySecret = props.apiKeySecret ?? this.createPlaceholderSecret(removalPolicy);
 
     /** What syncing a message needs: the same for the poller and a worker. */
-    const syncEnv: Record<string, string> = {
+    const syncEnv: EnvValues = {
       TABLE_NAME: this.table.tableName,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       MAILPARTNER_API_KEY_SECRET: this.apiKeySecret.secretArn,
@@ -316,11 +308,11 @@ export class MailPartnerStatusSync extends Construct {
         ...scheduled,
         role: pollerRole,
         logGroup: pollerLogGroup,
-        environment: {
+        environment: functionEnvironment(SERVICES.poller, {
           ...syncEnv,
-          POLL_CONCURRENCY: String(props.pollConcurrency ?? 8),
-          ...powertoolsEnv(POLLER_SERVICE),
-        },
+          POLL_CONCURRENCY: props.pollConcurrency ?? 8,
+          ...RUNTIME_ENV,
+        }),
       });
       this.pollerLogGroup = pollerLogGroup;
       this.grantPoller(pollerRole, props.tableEncryptionKey);
@@ -383,12 +375,12 @@ export class MailPartnerStatusSync extends Construct {
       retryAttempts: 1,
       maxEventAge: Duration.hours(1),
       deadLetterQueue: this.trackRejectsQueue,
-      environment: {
+      environment: functionEnvironment(SERVICES.trackMessage, {
         TABLE_NAME: this.table.tableName,
         EVENT_BUS_NAME: this.eventBus.eventBusName,
-        AUDIT_RETENTION_DAYS: String(auditRetentionDays),
-        ...powertoolsEnv(TRACK_MESSAGE_SERVICE),
-      },
+        AUDIT_RETENTION_DAYS: auditRetentionDays,
+        ...RUNTIME_ENV,
+      }),
     });
     this.grantTrackMessage(trackRole, props.tableEncryptionKey);
 
@@ -476,7 +468,7 @@ export class MailPartnerStatusSync extends Construct {
     props: MailPartnerStatusSyncProps,
     shared: {
       budget: number;
-      syncEnv: Record<string, string>;
+      syncEnv: EnvValues;
       scheduled: Pick<
         NodejsFunctionProps,
         'reservedConcurrentExecutions' | 'retryAttempts' | 'maxEventAge'
@@ -541,12 +533,12 @@ export class MailPartnerStatusSync extends Construct {
       ...shared.scheduled,
       role: dispatcherRole,
       logGroup: dispatcherLogGroup,
-      environment: {
+      environment: functionEnvironment(SERVICES.dispatcher, {
         TABLE_NAME: this.table.tableName,
         WORK_QUEUE_URL: workQueue.queueUrl,
-        PROVIDER_BUDGET_PER_MINUTE: String(budget),
-        ...powertoolsEnv(DISPATCHER_SERVICE),
-      },
+        PROVIDER_BUDGET_PER_MINUTE: budget,
+        ...RUNTIME_ENV,
+      }),
     });
     this.grantDispatcher(dispatcherRole, workQueue, props.tableEncryptionKey);
 
@@ -565,11 +557,11 @@ export class MailPartnerStatusSync extends Construct {
       reservedConcurrentExecutions: workers,
       role: workerRole,
       logGroup: workerLogGroup,
-      environment: {
+      environment: functionEnvironment(SERVICES.worker, {
         ...shared.syncEnv,
-        WORKER_CONCURRENCY: String(workers),
-        ...powertoolsEnv(WORKER_SERVICE),
-      },
+        WORKER_CONCURRENCY: workers,
+        ...RUNTIME_ENV,
+      }),
     });
     this.grantWorker(workerRole, props.tableEncryptionKey);
     worker.addEventSource(
@@ -582,22 +574,6 @@ export class MailPartnerStatusSync extends Construct {
       }),
     );
 
-    // The worker logs each failed sync; this turns those lines into a metric
-    // by error kind (the worker emits no EMF metrics of its own).
-    const workerSyncErrors = new logs.MetricFilter(this, 'WorkerSyncErrors', {
-      logGroup: workerLogGroup,
-      filterPattern: logs.FilterPattern.stringValue(
-        '$.message',
-        '=',
-        WORKER_SYNC_FAILED_LOG_MESSAGE,
-      ),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: WORKER_SYNC_ERRORS_METRIC,
-      metricValue: '1',
-      dimensions: { errorKind: '$.errorKind' },
-      unit: cloudwatch.Unit.COUNT,
-    });
-
     return {
       dispatcher,
       dispatcherLogGroup,
@@ -607,7 +583,6 @@ export class MailPartnerStatusSync extends Construct {
       workerLogGroup,
       workerConcurrency: workers,
       workerTimeout,
-      workerSyncErrors,
     };
   }
 
@@ -854,8 +829,8 @@ function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   });
 }
 
-function lifecycleEnv(lifecycle: MailPartnerStatusSyncProps['lifecycle']): Record<string, string> {
-  const env: Record<string, string> = {};
+function lifecycleEnv(lifecycle: MailPartnerStatusSyncProps['lifecycle']): EnvValues {
+  const env: EnvValues = {};
   if (lifecycle?.trackingWindow) {
     env.TRACKING_WINDOW_HOURS = String(lifecycle.trackingWindow.toMinutes() / 60);
   }
@@ -871,14 +846,11 @@ function lifecycleEnv(lifecycle: MailPartnerStatusSyncProps['lifecycle']): Recor
   return env;
 }
 
-function powertoolsEnv(service: string): Record<string, string> {
-  return {
-    POWERTOOLS_SERVICE_NAME: service,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    NODE_OPTIONS: '--enable-source-maps',
-  };
-}
+/** Every function's runtime settings; functionEnvironment adds its service name and namespace. */
+const RUNTIME_ENV: EnvValues = {
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+};
 
 /**
  * The ARN to name in a policy: a secret imported by name or partial ARN has

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 
+import { METRICS_NAMESPACE, type ServiceName } from './catalog/telemetry.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
 
@@ -53,6 +54,47 @@ const envSchema = z.object({
     .optional()
     .refine((v) => v === undefined || v.trim() !== '', 'must not be blank when set'),
 });
+
+/** Variables read outside `loadConfig`, or by the Lambda runtime and Powertools. */
+const OTHER_VARS = [
+  'MAILPARTNER_API_KEY_SECRET',
+  'WORK_QUEUE_URL',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+  'NODE_OPTIONS',
+] as const;
+
+/** Name of an environment variable the functions read. */
+export type EnvVarName = keyof typeof envSchema.shape | (typeof OTHER_VARS)[number];
+
+/** Every environment variable the functions read, by name: `ENV.TABLE_NAME === 'TABLE_NAME'`. */
+export const ENV: { readonly [K in EnvVarName]: K } = Object.freeze(
+  Object.fromEntries([...Object.keys(envSchema.shape), ...OTHER_VARS].map((k) => [k, k])),
+) as { readonly [K in EnvVarName]: K };
+
+/** Values of environment variables, by name; undefined: not set. */
+export type EnvValues = Partial<Record<EnvVarName, string | number | undefined>>;
+
+/**
+ * The environment of the function whose service is `service` (see
+ * shared/catalog/telemetry.ts): its Powertools service name and metrics
+ * namespace, then `values` as strings, unset ones left out so the defaults of
+ * `loadConfig` apply. Infra builds every function's environment with it, so a
+ * misspelt variable does not compile.
+ */
+export function functionEnvironment(
+  service: ServiceName,
+  values: EnvValues,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) env[name] = String(value);
+  }
+  env[ENV.POWERTOOLS_SERVICE_NAME] = service;
+  env[ENV.POWERTOOLS_METRICS_NAMESPACE] = METRICS_NAMESPACE;
+  return env;
+}
 
 export interface Config {
   readonly baseUrl: string;

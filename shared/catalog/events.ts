@@ -150,6 +150,33 @@ export const messageNotFoundDetail = z
   })
   .strict();
 
+/** Longest error text a MessagePollFailing event carries. */
+export const MAX_ERROR_TEXT = 1000;
+
+export const messagePollFailingDetail = z
+  .object({
+    ...messageEventBase,
+    errorKind: z
+      .string()
+      .describe(
+        'Kind of the failure, as in the SyncErrors metric: transient, rate-limited, store, publish, reply-mismatch, configuration, ...',
+      ),
+    failures: z
+      .number()
+      .int()
+      .positive()
+      .describe('Polls in a row that failed with this kind.'),
+    failingSince: isoDateTime.describe('When the first of those polls failed, ISO 8601.'),
+    error: z
+      .string()
+      .max(MAX_ERROR_TEXT)
+      .describe('The last error, as logged (secrets masked), cut to 1,000 characters.'),
+    nextPollAt: isoDateTime.describe(
+      'When it is polled again: failing messages back off, doubling up to the longest poll interval.',
+    ),
+  })
+  .strict();
+
 /** Largest number of recipients in one snapshot event; bigger messages span several parts. */
 export const SNAPSHOT_PART_SIZE = 500;
 
@@ -228,6 +255,10 @@ export const catalog = {
   MessageNotFound: {
     when: 'The provider still answers "message not found" (code 4) after the grace period; polling stops.',
     detail: messageNotFoundDetail,
+  },
+  MessagePollFailing: {
+    when: 'A message failed the same way on 5 polls in a row (a poison message): it is backed off and reported once per streak; tracking goes on.',
+    detail: messagePollFailingDetail,
   },
   MessageStatusSnapshot: {
     when: "On demand (`status-sync snapshot`): every recipient's current state, for consumers to heal their view.",

@@ -3,11 +3,17 @@
  * snapshots), built from stored state. Pure: times come in as arguments, and
  * ids are derived like recipient event ids, so a retry re-derives the same id.
  */
-import { MAX_LISTED_RECIPIENTS, type MessageEvent, SNAPSHOT_PART_SIZE } from '../catalog/events.ts';
+import {
+  MAX_ERROR_TEXT,
+  MAX_LISTED_RECIPIENTS,
+  type MessageEvent,
+  SNAPSHOT_PART_SIZE,
+} from '../catalog/events.ts';
 import { eventIdFor } from '../diff/event-id.ts';
 import type { RecipientState } from '../model.ts';
 import type { TrackedMessage } from '../sync/ports.ts';
 import { listPending, summarizeStatuses } from './ending-summary.ts';
+import type { FailureStreak } from './poll-failure.ts';
 
 type MessageDetailType = MessageEvent['detailType'];
 
@@ -90,6 +96,35 @@ export function messageNotFound(message: TrackedMessage, at: Date): MessageEvent
     detail: {
       ...base(message, 'MessageNotFound', at),
       gaveUpAfterMs: Math.max(0, at.getTime() - Date.parse(message.trackedAt)),
+    },
+  };
+}
+
+/**
+ * A poison message: its polls failed the same way `streak.count` times in a
+ * row. One id per streak (kind and start), so a retried report is the same event.
+ */
+export function messagePollFailing(
+  message: TrackedMessage,
+  streak: FailureStreak,
+  error: string,
+  nextPollAt: Date,
+  at: Date,
+): MessageEvent {
+  return {
+    detailType: 'MessagePollFailing',
+    detail: {
+      ...base(message, 'MessagePollFailing', at),
+      eventId: messageEventId(
+        message.messageId,
+        'MessagePollFailing',
+        `${streak.kind}#${streak.since}`,
+      ),
+      errorKind: streak.kind,
+      failures: streak.count,
+      failingSince: streak.since,
+      error: error.length > MAX_ERROR_TEXT ? `${error.slice(0, MAX_ERROR_TEXT - 1)}…` : error,
+      nextPollAt: nextPollAt.toISOString(),
     },
   };
 }

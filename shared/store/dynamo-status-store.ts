@@ -29,6 +29,7 @@ import type {
   StatusStore,
   TrackedMessage,
   TrackingState,
+  PollRecord,
   TrackOptions,
   TrackResult,
 } from '../sync/ports.ts';
@@ -184,22 +185,23 @@ export class DynamoStatusStore implements StatusStore {
    * Stops polling a message (its state and audit trail stay); a message that
    * already ended is returned unchanged. Null when not tracked. It stays in the
    * due index until the next cycle has flushed its outbox (`retire`), so events
-   * committed before the untrack are still published.
+   * committed before the untrack are still published. `at` is recorded as
+   * when tracking ended (a TrackMessage request older than it never restarts it).
    */
-  async untrack(messageId: string, at: Date = new Date()): Promise<TrackedMessage | null> {
+  async untrack(messageId: string, at?: Date): Promise<TrackedMessage | null> {
     try {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
-          UpdateExpression: 'SET active = :false, #state = :untracked, finishedAt = :at',
+          UpdateExpression: `SET active = :false, #state = :untracked${at ? ', finishedAt = :at' : ''}`,
           ConditionExpression: 'attribute_exists(pk) AND active = :true',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':false': { BOOL: false },
             ':true': { BOOL: true },
             ':untracked': { S: 'untracked' },
-            ':at': { S: at.toISOString() },
+            ...(at ? { ':at': { S: at.toISOString() } } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -579,15 +581,26 @@ export class DynamoStatusStore implements StatusStore {
     messageId: string,
     polledAt: Date,
     nextPollAt: Date,
-    options: { readonly leftEarlyAt?: Date } = {},
+    options: PollRecord = {},
   ): Promise<void> {
     const early = options.leftEarlyAt;
+    const failure = options.failure;
     const values = {
       ':polled': { S: polledAt.toISOString() },
       ':next': { S: nextPollAt.toISOString() },
       ...(early ? { ':sentAt': { S: early.toISOString() }, ':now': { S: 'now' } } : {}),
+      ...(failure
+        ? {
+            ':fKind': { S: failure.kind },
+            ':fCount': { N: String(failure.count) },
+            ':fSince': { S: failure.since },
+          }
+        : {}),
     };
-    const sent = early ? ', expectedSendAt = :sentAt, sendReason = :now' : '';
+    const sent =
+      (early ? ', expectedSendAt = :sentAt, sendReason = :now' : '') +
+      (failure ? ', failureKind = :fKind, failureCount = :fCount, failingSince = :fSince' : '') +
+      (options.clearFailure && !failure ? ' REMOVE failureKind, failureCount, failingSince' : '');
     const doing = `recording a poll of message ${messageId}`;
     try {
       await this.#client.send(

@@ -4,11 +4,13 @@
  */
 import type { SendReason } from '../calendar/commercial-hold.ts';
 import { isRecipientEvent, type MessageEvent } from '../catalog/events.ts';
+import type { FailureStreak } from '../lifecycle/poll-failure.ts';
 import type { RecipientState } from '../model.ts';
 import type { TrackedMessage, TrackingState } from '../sync/ports.ts';
 import {
   type Item,
   readBoolean,
+  readNumber,
   readOptionalString,
   readString,
   readStringMap,
@@ -69,6 +71,19 @@ export function readMessage(item: Item): TrackedMessage {
     expectedSendAt: readOptionalString(item, 'expectedSendAt', where) ?? trackedAt,
     sendReason: readSendReason(item, where),
     endedAt: readOptionalString(item, 'finishedAt', where),
+    ...readFailure(item, where),
+  };
+}
+
+function readFailure(item: Item, where: string): { failure?: FailureStreak } {
+  const kind = readOptionalString(item, 'failureKind', where);
+  if (kind === null) return {};
+  return {
+    failure: {
+      kind,
+      count: readNumber(item, 'failureCount', where),
+      since: readString(item, 'failingSince', where),
+    },
   };
 }
 

@@ -42,7 +42,14 @@ export function restartItemInput(
     '#dueAt = :nextPollAt',
     ...(message.sendAt === null ? [] : ['sendAt = :sendAt']),
   ];
-  const remove = ['lastPolledAt', 'finishedAt', ...(message.sendAt === null ? ['sendAt'] : [])];
+  const remove = [
+    'lastPolledAt',
+    'finishedAt',
+    'failureKind',
+    'failureCount',
+    'failingSince',
+    ...(message.sendAt === null ? ['sendAt'] : []),
+  ];
   return {
     TableName: tableName,
     Key: metaKey(message.messageId),

@@ -5,6 +5,7 @@
  */
 import type { SendPlan, SendReason } from '../calendar/commercial-hold.ts';
 import type { CatalogEvent, MessageEvent, RecipientEvent } from '../catalog/events.ts';
+import type { FailureStreak } from '../lifecycle/poll-failure.ts';
 import type { BulkStatus, Metadata, RecipientState } from '../model.ts';
 
 /**
@@ -34,6 +35,8 @@ export interface TrackedMessage {
   readonly sendReason: SendReason;
   /** ISO 8601: when tracking ended (null while active, or for endings stored before this field). */
   readonly endedAt: string | null;
+  /** Set while its polls keep failing: the kind, how many in a row, since when. */
+  readonly failure?: FailureStreak;
 }
 
 /**
@@ -58,6 +61,16 @@ export interface CommitInput {
   readonly events: readonly RecipientEvent[];
   /** ISO 8601 time of the poll these changes come from. */
   readonly observedAt: string;
+}
+
+/** What `recordPoll` notes besides the poll time and the next one. */
+export interface PollRecord {
+  /** The mail was seen leaving before its expected send time. */
+  readonly leftEarlyAt?: Date;
+  /** The poll failed: the streak it is now part of. */
+  readonly failure?: FailureStreak;
+  /** The poll succeeded after failures: forget the streak. */
+  readonly clearFailure?: boolean;
 }
 
 /** How a message is tracked, beyond its id and metadata. */
@@ -131,12 +144,13 @@ export interface StatusStore {
    * Records that a poll happened and when the next one is due. `leftEarlyAt`:
    * the mail was seen leaving before its expected send time; it becomes the
    * expected send time (reason `now`), so the lifecycle counts from it.
+   * `failure` / `clearFailure`: the failure streak (see `lifecycle/poll-failure.ts`).
    */
   recordPoll(
     messageId: string,
     polledAt: Date,
     nextPollAt: Date,
-    options?: { readonly leftEarlyAt?: Date },
+    options?: PollRecord,
   ): Promise<void>;
 }
 

@@ -75,7 +75,10 @@ export async function runCycle(deps: SyncDeps, options: CycleOptions = {}): Prom
           skipped += 1;
           return;
         }
-        const outcome = await syncMessage(deps, message.messageId, { signal: stop.signal });
+        const outcome = await syncMessage(deps, message.messageId, {
+          signal: stop.signal,
+          listed: message,
+        });
         if (outcome.kind === 'error' && stop.signal.aborted && !isStopCause(outcome.errorKind)) {
           // Aborted because another message hit a stop condition: not this message's fault.
           skipped += 1;

@@ -31,8 +31,10 @@ import type {
   LoadedMessage,
   StatusProvider,
   StatusStore,
+  TrackedMessage,
   TrackingState,
 } from './ports.ts';
+import { type FailureRecord, recordFailure } from './record-failure.ts';
 
 /** Collaborators of a sync, all injected (the clock too). */
 export interface SyncDeps {
@@ -75,6 +77,10 @@ export type MessageOutcome =
       readonly errorKind: ErrorKind;
       readonly message: string;
       readonly error: unknown;
+      /** Polls in a row that failed this way (0 when not counted: not tracked, not found yet). */
+      readonly failures: number;
+      /** True when this failure made it a poison message (reported as MessagePollFailing). */
+      readonly poisoned: boolean;
     });
 
 /**
@@ -86,11 +92,19 @@ export type MessageOutcome =
 export async function syncMessage(
   deps: SyncDeps,
   messageId: string,
-  options: { signal?: AbortSignal } = {},
+  options: {
+    signal?: AbortSignal;
+    /** The message as listed due (its failure streak, should loading fail). */
+    listed?: TrackedMessage;
+  } = {},
 ): Promise<MessageOutcome> {
   let recovered = 0;
   let loaded: LoadedMessage | null = null;
-  const fail = (error: unknown, errorKind = classifyError(error)): MessageOutcome => ({
+  const fail = (
+    error: unknown,
+    errorKind = classifyError(error),
+    failure: FailureRecord | null = null,
+  ): MessageOutcome => ({
     messageId,
     kind: 'error',
     errorKind,
@@ -98,6 +112,8 @@ export async function syncMessage(
     recovered,
     finished: null,
     error,
+    failures: failure?.streak.count ?? 0,
+    poisoned: failure?.poisoned ?? false,
   });
   try {
     loaded = await deps.store.load(messageId);
@@ -176,14 +192,12 @@ export async function syncMessage(
     };
   } catch (error) {
     const errorKind = error instanceof OutboxStuck ? 'publish' : classifyError(error);
-    if (loaded?.message.active && errorKind === 'transient') {
-      // Best effort: keep the schedule moving so a failing message does not hog every cycle.
-      const now = deps.clock();
-      await deps.store
-        .recordPoll(messageId, now, new Date(now.getTime() + deps.policy.minIntervalMs))
-        .catch(() => undefined);
-    }
-    return fail(error, errorKind);
+    // Stopped because another message hit a stop condition: not this message's failure.
+    if (options.signal?.aborted) return fail(error, errorKind);
+    // Whatever went wrong, the message moves down the due index and backs off.
+    const known = loaded?.message ?? options.listed ?? null;
+    const failure = await recordFailure(deps, messageId, known, errorKind, errorMessage(error));
+    return fail(error, errorKind, failure);
   }
 }
 
@@ -229,12 +243,10 @@ async function applyDecision(
 ): Promise<Exclude<TrackingState, 'active'> | null> {
   const messageId = loaded.message.messageId;
   if (decision.kind === 'continue') {
-    await deps.store.recordPoll(
-      messageId,
-      now,
-      decision.nextPollAt,
-      decision.leftEarlyAt ? { leftEarlyAt: decision.leftEarlyAt } : undefined,
-    );
+    await deps.store.recordPoll(messageId, now, decision.nextPollAt, {
+      ...(decision.leftEarlyAt ? { leftEarlyAt: decision.leftEarlyAt } : {}),
+      ...(loaded.message.failure ? { clearFailure: true } : {}),
+    });
     return null;
   }
   const recipients = [...loaded.recipients.values()];

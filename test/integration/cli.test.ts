@@ -81,6 +81,17 @@ describe('status-sync CLI', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toEqual({
       messageId: id,
+      // The message-level fields (issue 10): state, times, send plan, metadata.
+      state: 'active',
+      active: true,
+      trackedAt: expect.any(String),
+      sendAt: null,
+      expectedSendAt: expect.any(String),
+      sendReason: expect.stringMatching(/^(now|held)$/),
+      nextPollAt: expect.any(String),
+      lastPolledAt: expect.any(String),
+      endedAt: null,
+      metadata: { campaign: 'spring', tenant: 't1' },
       recipients: [
         {
           email: 'ana@x.fr',

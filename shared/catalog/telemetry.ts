@@ -1,0 +1,137 @@
+/**
+ * The telemetry contract between the functions and the alarms and dashboard
+ * (infra/observability.ts): the CloudWatch namespace, each function's service
+ * name (Powertools `serviceName`, the `service` dimension of its metrics and
+ * its POWERTOOLS_SERVICE_NAME), every metric with its unit, extra dimensions
+ * and the services that emit it, and the log lines the dashboard queries.
+ * Handlers emit through `addMetric` below, infra reads the same names, and
+ * test/infra/telemetry.test.ts holds both sides to this file.
+ */
+
+/** CloudWatch namespace of every metric the functions emit (EMF, through Powertools). */
+export const METRICS_NAMESPACE = 'MailPartnerStatusSync';
+
+/** Service name of each function, by its entry file in functions/. */
+export const SERVICES = {
+  poller: 'poller',
+  dispatcher: 'dispatcher',
+  worker: 'worker',
+  trackMessage: 'track-message',
+} as const;
+
+export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
+
+/** Dimension names: `service` is Powertools' default dimension (its `serviceName`). */
+export const DIMENSIONS = { service: 'service', errorKind: 'errorKind' } as const;
+
+/** Units the functions use; the same strings as Powertools' `MetricUnit`. */
+export type MetricUnitName = 'Count' | 'Milliseconds';
+
+/** One metric: its unit, dimensions beyond `service`, and who emits it. */
+export interface MetricSpec {
+  readonly unit: MetricUnitName;
+  readonly dimensions: readonly (typeof DIMENSIONS)[keyof typeof DIMENSIONS][];
+  readonly services: readonly ServiceName[];
+  readonly description: string;
+}
+
+const { poller, dispatcher, worker, trackMessage } = SERVICES;
+
+/** Every metric the functions emit. */
+export const METRICS = {
+  MessagesPolled: {
+    unit: 'Count',
+    dimensions: [],
+    services: [poller, worker],
+    description: 'Messages asked of MailPartner (one bulk-status request each).',
+  },
+  StatusChanges: {
+    unit: 'Count',
+    dimensions: [],
+    services: [poller, worker],
+    description: 'Recipient status changes found.',
+  },
+  EventsPublished: {
+    unit: 'Count',
+    dimensions: [],
+    services: [poller, worker],
+    description: 'Events accepted by the bus, including pending ones recovered.',
+  },
+  EventsPending: {
+    unit: 'Count',
+    dimensions: [],
+    services: [poller, worker],
+    description: 'Events left in the outbox after the sync (the bus refused them for now).',
+  },
+  MessagesSkipped: {
+    unit: 'Count',
+    dimensions: [],
+    services: [poller],
+    description: 'Due messages a cycle did not start (deadline or budget reached).',
+  },
+  PublishLagMean: {
+    unit: 'Milliseconds',
+    dimensions: [],
+    services: [poller],
+    description: "Mean time from MailPartner's status time to the event, over a cycle.",
+  },
+  PublishLagMax: {
+    unit: 'Milliseconds',
+    dimensions: [],
+    services: [poller],
+    description: "Largest time from MailPartner's status time to the event, over a cycle.",
+  },
+  SyncErrors: {
+    unit: 'Count',
+    dimensions: [DIMENSIONS.errorKind],
+    services: [poller, worker],
+    description: 'Messages whose sync failed, by error kind (shared/sync/error-kind.ts).',
+  },
+  MessagesDispatched: {
+    unit: 'Count',
+    dimensions: [],
+    services: [dispatcher],
+    description: 'Due messages put on the work queue.',
+  },
+  DispatchFailures: {
+    unit: 'Count',
+    dimensions: [],
+    services: [dispatcher],
+    description: 'Due messages the work queue refused after retries.',
+  },
+  MessagesTracked: {
+    unit: 'Count',
+    dimensions: [],
+    services: [trackMessage],
+    description: 'TrackMessage events that started tracking (0 when already tracked).',
+  },
+  TrackRequestsRejected: {
+    unit: 'Count',
+    dimensions: [],
+    services: [trackMessage],
+    description: 'TrackMessage events that can never be tracked as they are.',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof METRICS;
+
+/** Log messages the dashboard's log queries filter on. */
+export const LOG_MESSAGES = {
+  cycleSummary: 'cycle summary',
+  dispatchSummary: 'dispatch summary',
+  /** The worker's line for a failed sync, with `messageId`, `errorKind` and `reason`. */
+  workerSyncFailed: 'message sync failed; redelivered later',
+} as const;
+
+/**
+ * What emitting needs of Powertools' `Metrics` (or its `singleMetric()`),
+ * structurally, so this file imports nothing.
+ */
+export interface MetricSink {
+  addMetric(name: string, unit: MetricUnitName, value: number): unknown;
+}
+
+/** Adds a catalogued metric with its catalogued unit. */
+export function addMetric(sink: MetricSink, name: MetricName, value: number): void {
+  sink.addMetric(name, METRICS[name].unit, value);
+}
