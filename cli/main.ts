@@ -8,6 +8,8 @@ import * as z from 'zod';
 import { createRuntime, type Runtime } from '../functions/runtime.ts';
 import { loadConfig } from '../shared/config.ts';
 import { statusSnapshot } from '../shared/lifecycle/message-events.ts';
+// One written form of an id (trimmed, NFC), so ' 12345' is the message 12345.
+import { normalizeMessageId } from '../shared/store/track-request.ts';
 import { errorMessage } from '../shared/sync/error-kind.ts';
 import type { TrackedMessage } from '../shared/sync/ports.ts';
 import { replayMessage } from '../shared/sync/replay.ts';
@@ -51,7 +53,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
   program
     .command('track')
     .description('Start tracking a MailPartner message; tracking it twice is harmless.')
-    .argument('<messageId>', 'the messageId MailPartner returned from /v1/send')
+    .argument('<messageId>', 'the messageId MailPartner returned from /v1/send', normalizeMessageId)
     .option('--meta <key=value>', 'metadata echoed in every event (repeatable)', parseMeta, {})
     .option(
       '--send-at <time>',
@@ -78,7 +80,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
   program
     .command('untrack')
     .description('Stop tracking a message (its state and history stay).')
-    .argument('<messageId>')
+    .argument('<messageId>', 'a tracked messageId', normalizeMessageId)
     .action(async (messageId: string) => {
       const store = runtime().store;
       const before = await store.load(messageId);
@@ -94,7 +96,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
   program
     .command('history')
     .description('The audit trail of a message: every recorded change, oldest first per recipient.')
-    .argument('<messageId>')
+    .argument('<messageId>', 'a tracked messageId', normalizeMessageId)
     .option('--email <address>', 'only this recipient')
     .option('--json', 'print JSON', false)
     .action(async (messageId: string, opts: { email?: string; json: boolean }) => {
@@ -124,7 +126,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
   program
     .command('replay')
     .description('Republish recorded events with their original eventIds, marked replayed.')
-    .argument('<messageId>')
+    .argument('<messageId>', 'a tracked messageId', normalizeMessageId)
     .option('--since <iso>', 'only events whose time is at or after this ISO 8601 instant')
     .action(async (messageId: string, opts: { since?: string }) => {
       const since = opts.since === undefined ? null : Date.parse(opts.since);
@@ -144,7 +146,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
   program
     .command('snapshot')
     .description('Publish MessageStatusSnapshot: every recipient state, for consumers to heal.')
-    .argument('<messageId>')
+    .argument('<messageId>', 'a tracked messageId', normalizeMessageId)
     .action(async (messageId: string) => {
       const rt = runtime();
       const loaded = await rt.store.load(messageId);
@@ -188,7 +190,7 @@ function buildProgram(io: CliIo, runtime: () => Runtime): Command {
   program
     .command('status')
     .description('Show the current state of each recipient of a message.')
-    .argument('<messageId>')
+    .argument('<messageId>', 'a tracked messageId', normalizeMessageId)
     .option('--json', 'print JSON', false)
     .action(async (messageId: string, opts: { json: boolean }) => {
       const loaded = await runtime().store.load(messageId);

@@ -4,11 +4,17 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import { loadConfig } from '../shared/config.ts';
+import {
+  addMetric,
+  LOG_MESSAGES,
+  METRICS_NAMESPACE,
+  SERVICES,
+} from '../shared/catalog/telemetry.ts';
+import { ENV, loadConfig } from '../shared/config.ts';
 import { SqsWorkQueue } from '../shared/queue/sqs-work-queue.ts';
 import { type DispatchSummary, dispatchDue, type WorkQueue } from '../shared/sync/dispatch.ts';
 import type { StatusStore } from '../shared/sync/ports.ts';
@@ -30,9 +36,9 @@ export function createDispatcherHandler(deps: DispatcherDeps) {
     const summary = await dispatchDue(deps, deps.clock(), {
       budgetPerMinute: deps.budgetPerMinute,
     });
-    deps.metrics.addMetric('MessagesDispatched', MetricUnit.Count, summary.enqueued);
-    deps.metrics.addMetric('DispatchFailures', MetricUnit.Count, summary.failed);
-    deps.logger.info('dispatch summary', { summary });
+    addMetric(deps.metrics, 'MessagesDispatched', summary.enqueued);
+    addMetric(deps.metrics, 'DispatchFailures', summary.failed);
+    deps.logger.info(LOG_MESSAGES.dispatchSummary, { summary });
     if (summary.capped) deps.logger.warn('more messages due than the budget; the rest wait', {});
     return summary;
   };
@@ -42,8 +48,10 @@ export function createDispatcherHandler(deps: DispatcherDeps) {
 function defaultDeps(): DispatcherDeps {
   const config = loadConfig(process.env);
   const runtime = createRuntime(config);
-  const queueUrl = process.env.WORK_QUEUE_URL;
-  if (!queueUrl) throw new Error('WORK_QUEUE_URL is not set: the dispatcher needs the work queue');
+  const queueUrl = process.env[ENV.WORK_QUEUE_URL];
+  if (!queueUrl) {
+    throw new Error(`${ENV.WORK_QUEUE_URL} is not set: the dispatcher needs the work queue`);
+  }
   return {
     store: runtime.store,
     queue: new SqsWorkQueue({
@@ -52,8 +60,8 @@ function defaultDeps(): DispatcherDeps {
     }),
     budgetPerMinute: config.budgetPerMinute,
     clock: () => new Date(),
-    logger: new Logger({ serviceName: 'mailpartner-status-sync' }),
-    metrics: new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'dispatcher' }),
+    logger: new Logger(),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.dispatcher }),
   };
 }
 

@@ -4,10 +4,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { addMetric, DIMENSIONS, METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 import { type CycleSummary, runCycle } from '../shared/sync/sync-cycle.ts';
 import type { SyncDeps } from '../shared/sync/sync-message.ts';
@@ -60,25 +61,27 @@ export function createHandler(deps: PollerDeps) {
 }
 
 function recordMetrics(metrics: Metrics, s: Omit<CycleSummary, 'outcomes'>): void {
-  metrics.addMetric('MessagesPolled', MetricUnit.Count, s.messagesPolled);
-  metrics.addMetric('StatusChanges', MetricUnit.Count, s.changes);
-  metrics.addMetric('EventsPublished', MetricUnit.Count, s.eventsPublished + s.eventsRecovered);
-  metrics.addMetric('EventsPending', MetricUnit.Count, s.eventsPending);
-  metrics.addMetric('MessagesSkipped', MetricUnit.Count, s.skipped);
+  addMetric(metrics, 'MessagesPolled', s.messagesPolled);
+  addMetric(metrics, 'StatusChanges', s.changes);
+  addMetric(metrics, 'EventsPublished', s.eventsPublished + s.eventsRecovered);
+  addMetric(metrics, 'EventsPending', s.eventsPending);
+  addMetric(metrics, 'MessagesSkipped', s.skipped);
   if (s.lagMs) {
-    metrics.addMetric('PublishLagMean', MetricUnit.Milliseconds, s.lagMs.mean);
-    metrics.addMetric('PublishLagMax', MetricUnit.Milliseconds, s.lagMs.max);
+    addMetric(metrics, 'PublishLagMean', s.lagMs.mean);
+    addMetric(metrics, 'PublishLagMax', s.lagMs.max);
   }
   for (const [kind, count] of Object.entries(s.errors)) {
     const single = metrics.singleMetric();
-    single.addDimension('errorKind', kind);
-    single.addMetric('SyncErrors', MetricUnit.Count, count ?? 0);
+    single.addDimension(DIMENSIONS.errorKind, kind);
+    addMetric(single, 'SyncErrors', count ?? 0);
   }
 }
 
 function defaultDeps(): PollerDeps {
-  const logger = new Logger({ serviceName: 'mailpartner-status-sync' });
-  const metrics = new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'poller' });
+  // Service name from POWERTOOLS_SERVICE_NAME (infra sets it); metrics name theirs
+  // in code, as the alarms read them whatever the environment says.
+  const logger = new Logger();
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.poller });
   const config = loadConfig(process.env);
   // The key comes from Secrets Manager when MAILPARTNER_API_KEY_SECRET is set (see api-key.ts).
   const runtime = createRuntime(config, { apiKey: () => loadApiKey() });

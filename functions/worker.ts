@@ -8,11 +8,18 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import {
+  addMetric,
+  DIMENSIONS,
+  LOG_MESSAGES,
+  METRICS_NAMESPACE,
+  SERVICES,
+} from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 import type { ErrorKind } from '../shared/sync/error-kind.ts';
 import { type MessageOutcome, type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
@@ -57,7 +64,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
     const outcome = await syncMessage(deps.syncDeps(), parsed.data.messageId);
     recordOutcome(deps.metrics, outcome);
     if (outcome.kind === 'error' && RETRY_KINDS.has(outcome.errorKind)) {
-      deps.logger.warn('message sync failed; redelivered later', {
+      deps.logger.warn(LOG_MESSAGES.workerSyncFailed, {
         messageId: outcome.messageId,
         errorKind: outcome.errorKind,
         reason: outcome.message,
@@ -78,27 +85,27 @@ export function createWorkerHandler(deps: WorkerDeps) {
 
 function recordOutcome(metrics: Metrics | undefined, o: MessageOutcome): void {
   if (!metrics) return;
-  metrics.addMetric('MessagesPolled', MetricUnit.Count, 1);
-  if (o.recovered > 0) metrics.addMetric('EventsPublished', MetricUnit.Count, o.recovered);
+  addMetric(metrics, 'MessagesPolled', 1);
+  if (o.recovered > 0) addMetric(metrics, 'EventsPublished', o.recovered);
   if (o.kind === 'changed') {
-    metrics.addMetric('StatusChanges', MetricUnit.Count, o.changes);
-    metrics.addMetric('EventsPublished', MetricUnit.Count, o.published);
-    metrics.addMetric('EventsPending', MetricUnit.Count, o.pending);
+    addMetric(metrics, 'StatusChanges', o.changes);
+    addMetric(metrics, 'EventsPublished', o.published);
+    addMetric(metrics, 'EventsPending', o.pending);
   } else if (o.kind === 'error') {
     const single = metrics.singleMetric();
-    single.addDimension('errorKind', o.errorKind);
-    single.addMetric('SyncErrors', MetricUnit.Count, 1);
+    single.addDimension(DIMENSIONS.errorKind, o.errorKind);
+    addMetric(single, 'SyncErrors', 1);
   }
 }
 
 function defaultDeps(): WorkerDeps {
-  const logger = new Logger({ serviceName: 'mailpartner-status-sync' });
+  const logger = new Logger();
   const config = loadConfig(process.env);
   const runtime = createRuntime(config, { apiKey: () => loadApiKey() });
   const perMinute = config.budgetPerMinute / config.workerConcurrency;
   const base = runtime.syncDeps({ log: logger });
   const deps = { ...base, provider: throttledProvider(base.provider, { perMinute }) };
-  const metrics = new Metrics({ namespace: 'MailPartnerStatusSync', serviceName: 'worker' });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.worker });
   return { syncDeps: () => deps, logger, metrics };
 }
 

@@ -1,36 +1,30 @@
 /**
  * Alarms and the dashboard of one MailPartnerStatusSync: what an operator is
- * woken for, and the picture they open next.
+ * woken for, and the picture they open next (dashboard.ts).
  *
- * Metric names and dimensions are the ones the functions emit through
- * Powertools (EMF): namespace `MailPartnerStatusSync`, dimension `service`
- * (the `serviceName` each function gives its `Metrics`: `poller`,
- * `dispatcher`, `track-message`), plus `errorKind` on `SyncErrors`. The worker
- * emits no metrics of its own: its failed syncs are counted from its log lines
- * by a metric filter (`WorkerSyncErrors`, dimension `errorKind`). The bundle
- * test runs the built functions and checks they still emit exactly these.
+ * Every metric read is one the functions emit through Powertools (EMF), named
+ * in shared/catalog/telemetry.ts: the namespace, the `service` dimension of
+ * each function, the metric names and their extra dimensions (`errorKind` on
+ * `SyncErrors`, emitted by the poller and by each worker). test/infra/
+ * telemetry.test.ts holds the alarms and dashboard of both modes, and what the
+ * handlers emit, to it.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-export const METRICS_NAMESPACE = 'MailPartnerStatusSync';
-/** Powertools `serviceName` of each function: the `service` dimension of its metrics. */
-export const POLLER_SERVICE = 'poller';
-export const DISPATCHER_SERVICE = 'dispatcher';
-export const TRACK_MESSAGE_SERVICE = 'track-message';
-/** POWERTOOLS_SERVICE_NAME of the worker (it emits no EMF metrics). */
-export const WORKER_SERVICE = 'worker';
-/** What functions/worker.ts logs (Powertools JSON, `errorKind` field) when a sync fails. */
-export const WORKER_SYNC_FAILED_LOG_MESSAGE = 'message sync failed; redelivered later';
-/** The metric filter's metric: one per such log line, dimension `errorKind`. */
-export const WORKER_SYNC_ERRORS_METRIC = 'WorkerSyncErrors';
+import { SERVICES } from '../shared/catalog/telemetry.ts';
+import { dashboardWidgets } from './dashboard.ts';
+import {
+  type ObservedResources,
+  PERIOD,
+  putEventsThrottled,
+  serviceMetric,
+  syncErrorsMetric,
+  TABLE_OPERATIONS,
+  workQueueAgeThreshold,
+} from './observed-metrics.ts';
 
 /**
  * Error kinds that mean "messages are not syncing" when they persist. Not here:
@@ -47,38 +41,10 @@ export const FAILURE_KINDS = [
   'unknown',
 ] as const;
 
-/** Alarm windows: 5-minute periods; "sustained" means 3 of them in a row. */
-const PERIOD = Duration.minutes(5);
+/** "Sustained" means 3 alarm periods in a row. */
 const SUSTAINED = 3;
 
-export interface DeadLetterQueueRef {
-  /** Short name used in alarm and widget titles. */
-  readonly label: string;
-  readonly queue: sqs.IQueue;
-  /** What a message in this queue means and what to do about it. */
-  readonly meaning: string;
-}
-
-export interface StatusSyncObservabilityProps {
-  /** The scheduled function: the poller (single mode) or the dispatcher (fan-out). */
-  readonly scheduled: {
-    readonly label: 'Poller' | 'Dispatcher';
-    readonly fn: lambda.IFunction;
-    readonly timeout: Duration;
-    readonly logGroup: logs.ILogGroup;
-  };
-  /** Fan-out mode: the worker and its queue. Absent: single mode. */
-  readonly fanOut?: {
-    readonly worker: lambda.IFunction;
-    readonly workerTimeout: Duration;
-    readonly workerLogGroup: logs.ILogGroup;
-    readonly workQueue: sqs.IQueue;
-  };
-  /** Single mode: PublishLag alarm threshold (largest lag, sustained). */
-  readonly publishLagThreshold?: Duration;
-  readonly trackMessage: lambda.IFunction;
-  readonly table: dynamodb.Table;
-  readonly deadLetterQueues: readonly DeadLetterQueueRef[];
+export interface StatusSyncObservabilityProps extends ObservedResources {
   /** Every alarm notifies this topic (ALARM and OK). */
   readonly alarmTopic: sns.ITopic;
   /** Default true. A dashboard costs 3 USD a month beyond an account's first three. */
@@ -123,7 +89,9 @@ export class StatusSyncObservability extends Construct {
       evaluationPeriods: SUSTAINED,
       datapointsToAlarm: SUSTAINED,
     };
-    const syncErrors = fanOut ? workerSyncErrors : pollerSyncErrors;
+    // Who syncs messages, and so emits SyncErrors: the poller, or each worker.
+    const syncService = fanOut ? SERVICES.worker : SERVICES.poller;
+    const syncErrors = (errorKind: string) => syncErrorsMetric(syncService, errorKind);
 
     // Provider configuration: the API key is missing or rejected, or the table,
     // bus or secret cannot be used. Nothing syncs until it is fixed.
@@ -166,13 +134,13 @@ export class StatusSyncObservability extends Construct {
       this.eventsPendingAlarm = alarm('EventsPending', {
         alarmDescription:
           'Events have been waiting in the outbox for 15 minutes: PutEvents keeps failing or being throttled. Nothing is lost (they are published once the bus accepts them), but consumers are late.',
-        metric: serviceMetric(POLLER_SERVICE, 'EventsPending', cloudwatch.Stats.MAXIMUM),
+        metric: serviceMetric(SERVICES.poller, 'EventsPending', cloudwatch.Stats.MAXIMUM),
         ...sustained,
       });
       const lagThreshold = props.publishLagThreshold ?? Duration.minutes(45);
       this.publishLagAlarm = alarm('PublishLag', {
         alarmDescription: `Status changes have reached the bus more than ${lagThreshold.toHumanString()} after MailPartner's status time, in each of the last 15 minutes (PublishLagMax). Quiet messages are polled only every maxPollInterval, so some lag is normal; this much means cycles fall behind: more messages due than the budget (cycle summary "messagesDue" above "messagesPolled"), cycles stopping at their deadline, or MailPartner reporting late. Consider fan-out mode or a shorter maxPollInterval.`,
-        metric: serviceMetric(POLLER_SERVICE, 'PublishLagMax', cloudwatch.Stats.MAXIMUM),
+        metric: serviceMetric(SERVICES.poller, 'PublishLagMax', cloudwatch.Stats.MAXIMUM),
         threshold: lagThreshold.toMilliseconds(),
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: SUSTAINED,
@@ -182,7 +150,7 @@ export class StatusSyncObservability extends Construct {
       this.dispatchFailuresAlarm = alarm('DispatchFailures', {
         alarmDescription:
           'The dispatcher could not enqueue due messages in each of the last 15 minutes (SQS refused SendMessageBatch entries after retries). Those messages stay due and are tried again next minute; the dispatcher log has the "dispatch summary".',
-        metric: serviceMetric(DISPATCHER_SERVICE, 'DispatchFailures'),
+        metric: serviceMetric(SERVICES.dispatcher, 'DispatchFailures'),
         ...sustained,
       });
       this.workerErrorsAlarm = alarm('WorkerErrors', {
@@ -264,294 +232,4 @@ export class StatusSyncObservability extends Construct {
       });
     }
   }
-}
-
-/** One visibility timeout (6 × worker timeout) plus 5 minutes: beyond one failed attempt. */
-export function workQueueAgeThreshold(workerTimeout: Duration): Duration {
-  return Duration.seconds(workerTimeout.toSeconds() * 6 + 300);
-}
-
-/** Operations the functions call on the table (see shared/store/dynamo-status-store.ts). */
-const TABLE_OPERATIONS = [
-  dynamodb.Operation.QUERY,
-  dynamodb.Operation.PUT_ITEM,
-  dynamodb.Operation.UPDATE_ITEM,
-  dynamodb.Operation.BATCH_WRITE_ITEM,
-  dynamodb.Operation.GET_ITEM,
-];
-
-function serviceMetric(
-  service: string,
-  metricName: string,
-  statistic: string = cloudwatch.Stats.SUM,
-  label?: string,
-) {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service },
-    period: PERIOD,
-    statistic,
-    ...(label ? { label } : {}),
-  });
-}
-
-function pollerSyncErrors(errorKind: string) {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: 'SyncErrors',
-    dimensionsMap: { service: POLLER_SERVICE, errorKind },
-    period: PERIOD,
-    statistic: cloudwatch.Stats.SUM,
-  });
-}
-
-function workerSyncErrors(errorKind: string) {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: WORKER_SYNC_ERRORS_METRIC,
-    dimensionsMap: { errorKind },
-    period: PERIOD,
-    statistic: cloudwatch.Stats.SUM,
-  });
-}
-
-function putEventsThrottled(label?: string) {
-  return new cloudwatch.Metric({
-    namespace: 'AWS/Events',
-    metricName: 'PutEventsApproximateThrottledCount',
-    period: PERIOD,
-    statistic: cloudwatch.Stats.SUM,
-    ...(label ? { label } : {}),
-  });
-}
-
-function dashboardWidgets(
-  props: StatusSyncObservabilityProps,
-  alarms: readonly cloudwatch.Alarm[],
-): cloudwatch.IWidget[][] {
-  const { scheduled, fanOut, trackMessage, table } = props;
-  const wide = { width: 12, height: 6 };
-  const fnWidget = (title: string, fn: lambda.IFunction, timeout: Duration) =>
-    new cloudwatch.GraphWidget({
-      title,
-      left: [
-        fn.metricInvocations({ period: PERIOD }),
-        fn.metricErrors({ period: PERIOD }),
-        fn.metricThrottles({ period: PERIOD }),
-      ],
-      right: [
-        fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
-        fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
-      ],
-      rightAnnotations: [{ value: timeout.toMilliseconds(), label: 'timeout' }],
-      ...wide,
-    });
-  const errorsByKind = new cloudwatch.GraphWidget({
-    title: fanOut ? 'Sync errors by kind (worker log lines)' : 'Sync errors by kind',
-    left: [
-      new cloudwatch.MathExpression({
-        // Every errorKind ever seen, including kinds added later.
-        expression: fanOut
-          ? `SEARCH('{${METRICS_NAMESPACE},errorKind} MetricName="${WORKER_SYNC_ERRORS_METRIC}"', 'Sum', 300)`
-          : `SEARCH('{${METRICS_NAMESPACE},errorKind,service} MetricName="SyncErrors" service="${POLLER_SERVICE}"', 'Sum', 300)`,
-        label: '',
-        period: PERIOD,
-      }),
-    ],
-    ...wide,
-  });
-  const trackWidget = new cloudwatch.GraphWidget({
-    title: 'TrackMessage',
-    left: [
-      serviceMetric(TRACK_MESSAGE_SERVICE, 'MessagesTracked'),
-      serviceMetric(TRACK_MESSAGE_SERVICE, 'TrackRequestsRejected'),
-    ],
-    right: [
-      trackMessage.metricErrors({ period: PERIOD }),
-      trackMessage.metricThrottles({ period: PERIOD }),
-    ],
-    ...wide,
-  });
-  const dlqWidget = new cloudwatch.GraphWidget({
-    title: 'Dead-letter queues (messages visible)',
-    left: props.deadLetterQueues.map((d) =>
-      d.queue.metricApproximateNumberOfMessagesVisible({
-        period: PERIOD,
-        statistic: cloudwatch.Stats.MAXIMUM,
-        label: d.label,
-      }),
-    ),
-    ...wide,
-  });
-  const awsWidget = new cloudwatch.GraphWidget({
-    title: 'DynamoDB and EventBridge',
-    left: [
-      table.metricConsumedReadCapacityUnits({ period: PERIOD }),
-      table.metricConsumedWriteCapacityUnits({ period: PERIOD }),
-    ],
-    right: [
-      table.metricThrottledRequestsForOperations({
-        operations: TABLE_OPERATIONS,
-        period: PERIOD,
-        label: 'DynamoDB throttled requests',
-      }),
-      putEventsThrottled('PutEvents throttled (account)'),
-    ],
-    ...wide,
-  });
-  const header = [
-    [
-      new cloudwatch.TextWidget({
-        markdown: `# MailPartner status sync${fanOut ? ' (fan-out)' : ''}\nPolls MailPartner for every tracked message and publishes one event per status change. Runbook: docs/deploy.md.`,
-        width: 24,
-        height: 2,
-      }),
-    ],
-    [
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms',
-        alarms: [...alarms],
-        width: 24,
-        height: 3,
-      }),
-    ],
-  ];
-
-  if (!fanOut) {
-    const lagThreshold = props.publishLagThreshold ?? Duration.minutes(45);
-    return [
-      ...header,
-      [
-        new cloudwatch.GraphWidget({
-          title: 'Sync cycles (per 5 minutes)',
-          left: [
-            serviceMetric(POLLER_SERVICE, 'MessagesPolled'),
-            serviceMetric(POLLER_SERVICE, 'StatusChanges'),
-            serviceMetric(POLLER_SERVICE, 'EventsPublished'),
-          ],
-          right: [
-            serviceMetric(POLLER_SERVICE, 'EventsPending', cloudwatch.Stats.MAXIMUM),
-            serviceMetric(POLLER_SERVICE, 'MessagesSkipped'),
-          ],
-          ...wide,
-        }),
-        errorsByKind,
-      ],
-      [
-        new cloudwatch.GraphWidget({
-          title: 'Publish lag: MailPartner status time to event (ms)',
-          left: [
-            serviceMetric(
-              POLLER_SERVICE,
-              'PublishLagMean',
-              cloudwatch.Stats.AVERAGE,
-              'mean lag (average of cycles)',
-            ),
-            serviceMetric(POLLER_SERVICE, 'PublishLagMax', cloudwatch.Stats.MAXIMUM, 'largest lag'),
-          ],
-          leftAnnotations: [
-            {
-              value: lagThreshold.toMilliseconds(),
-              label: `PublishLag alarm (${lagThreshold.toHumanString()})`,
-            },
-          ],
-          ...wide,
-        }),
-        fnWidget('Poller function', scheduled.fn, scheduled.timeout),
-      ],
-      [trackWidget, dlqWidget],
-      [awsWidget],
-      [
-        new cloudwatch.LogQueryWidget({
-          title: 'Last cycles',
-          logGroupNames: [scheduled.logGroup.logGroupName],
-          queryLines: [
-            'filter message = "cycle summary"',
-            'fields @timestamp, summary.messagesDue, summary.messagesPolled, summary.changes, summary.eventsPublished, summary.eventsPending, summary.lagMs.max, summary.durationMs, summary.stoppedBy',
-            'sort @timestamp desc',
-            'limit 50',
-          ],
-          width: 24,
-          height: 6,
-        }),
-      ],
-    ];
-  }
-
-  const { workQueue, worker } = fanOut;
-  return [
-    ...header,
-    [
-      new cloudwatch.GraphWidget({
-        title: 'Dispatch and work queue',
-        left: [
-          serviceMetric(DISPATCHER_SERVICE, 'MessagesDispatched'),
-          serviceMetric(DISPATCHER_SERVICE, 'DispatchFailures'),
-          workQueue.metricNumberOfMessagesDeleted({ period: PERIOD, label: 'work items done' }),
-        ],
-        right: [
-          workQueue.metricApproximateNumberOfMessagesVisible({
-            period: PERIOD,
-            statistic: cloudwatch.Stats.MAXIMUM,
-            label: 'waiting',
-          }),
-          workQueue.metricApproximateNumberOfMessagesNotVisible({
-            period: PERIOD,
-            statistic: cloudwatch.Stats.MAXIMUM,
-            label: 'in flight',
-          }),
-        ],
-        ...wide,
-      }),
-      errorsByKind,
-    ],
-    [
-      new cloudwatch.GraphWidget({
-        title: 'Work queue: age of the oldest item (s)',
-        left: [
-          workQueue.metricApproximateAgeOfOldestMessage({
-            period: PERIOD,
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-        ],
-        leftAnnotations: [
-          {
-            value: workQueueAgeThreshold(fanOut.workerTimeout).toSeconds(),
-            label: 'WorkQueueAge alarm',
-          },
-        ],
-        ...wide,
-      }),
-      fnWidget('Worker function', worker, fanOut.workerTimeout),
-    ],
-    [fnWidget('Dispatcher function', scheduled.fn, scheduled.timeout), trackWidget],
-    [dlqWidget, awsWidget],
-    [
-      new cloudwatch.LogQueryWidget({
-        title: 'Failed syncs (worker)',
-        logGroupNames: [fanOut.workerLogGroup.logGroupName],
-        queryLines: [
-          `filter message = "${WORKER_SYNC_FAILED_LOG_MESSAGE}"`,
-          'fields @timestamp, messageId, errorKind, reason',
-          'sort @timestamp desc',
-          'limit 50',
-        ],
-        width: 12,
-        height: 6,
-      }),
-      new cloudwatch.LogQueryWidget({
-        title: 'Last dispatches',
-        logGroupNames: [scheduled.logGroup.logGroupName],
-        queryLines: [
-          'filter message = "dispatch summary"',
-          'fields @timestamp, summary.due, summary.enqueued, summary.failed, summary.capped',
-          'sort @timestamp desc',
-          'limit 50',
-        ],
-        width: 12,
-        height: 6,
-      }),
-    ],
-  ];
 }

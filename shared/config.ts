@@ -13,7 +13,12 @@ export { DEFAULT_BASE_URL };
 
 const envSchema = z.object({
   MAILPARTNER_API_KEY: z.string().optional(),
-  MAILPARTNER_BASE_URL: z.url().default(DEFAULT_BASE_URL),
+  // Checked here, not at the first poll: a bad base URL would otherwise fail every message.
+  MAILPARTNER_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+    .refine((v) => !/[?#]/.test(v), 'must not have a ?query or #fragment (they would drop /v1)')
+    .refine((v) => !/^[^/]*\/\/[^/]*@/.test(v), 'must not contain user:password@')
+    .default(DEFAULT_BASE_URL),
   MAILPARTNER_FORMAT: z.enum(['json', 'xml']).default('json'),
   TABLE_NAME: z.string().min(3).max(255).default('mailpartner-status-sync'),
   EVENT_BUS_NAME: z.string().min(1).max(256).default('default'),

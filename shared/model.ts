@@ -60,6 +60,23 @@ export interface RecipientState {
 /**
  * Identity of a recipient within a message. The provider gives no documented
  * key; email plus token distinguishes two rows with the same address.
+ *
+ * Both are compared exactly as the provider wrote them: `Jo@Example.fr` and
+ * `jo@example.fr` are two recipients, and so are an NFC and an NFD spelling
+ * (issue 16 finding 12 asked to decide; this is the decision, and why):
+ * - The token is the provider's own per-send identity, so case variants with
+ *   their own tokens are two sends with two delivery reports, which no folding
+ *   should merge; the variants that matter (one token, two spellings) would be
+ *   the provider contradicting itself, and its XML and JSON now decode to the
+ *   same strings (XML character references), the known source of such phantoms.
+ * - Folding (the domain case-insensitively per RFC 5321, or the whole address
+ *   as SES and SendGrid do) would change keys under stored state: two states a
+ *   message already holds for two variants would then collide, which the store
+ *   reports as a corrupt item when they sit in different chunks (the message
+ *   wedged), and event ids and audit sort keys, derived from this key, would
+ *   change for every non-lower-case address.
+ * Doing it safely needs a migration on load that merges colliding states (with
+ * `mergeReports`' rule) before the key changes; until then, exact it stays.
  */
 export function recipientKey(r: { readonly email: string; readonly token: string }): string {
   return `${r.email}\u0000${r.token}`;

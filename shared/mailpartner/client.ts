@@ -245,6 +245,12 @@ function endpointFor(baseUrl: string): URL {
   if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
     throw new TypeError(`MailPartner baseUrl must be http(s): ${safeUrl(baseUrl)}`);
   }
+  if (/[?#]/.test(baseUrl)) {
+    // new URL('bulk-status', 'https://h/v1?x') is https://h/bulk-status: the path would be lost.
+    throw new TypeError(
+      `MailPartner baseUrl must not have a ?query or #fragment (it would drop the path): ${safeUrl(baseUrl)}`,
+    );
+  }
   if (endpoint.username !== '' || endpoint.password !== '') {
     // fetch refuses such URLs anyway; say so once, and never print the password.
     throw new TypeError(

@@ -12,10 +12,27 @@ export const MAX_METADATA_BYTES = 4096;
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
+/**
+ * The one written form of a messageId: trimmed, Unicode NFC. `' 12345'` and
+ * `'12345'`, or `café` in NFC and NFD, name one MailPartner message; entry
+ * points (CLI, TrackMessage event) pass ids through this before tracking or
+ * looking one up, so they never become two tracked messages.
+ */
+export function normalizeMessageId(messageId: string): string {
+  return messageId.trim().normalize('NFC');
+}
+
 /** @throws InvalidTrackRequestError naming what is wrong. */
 export function validateTrackRequest(messageId: unknown, metadata: unknown): void {
   if (typeof messageId !== 'string' || messageId.trim() === '') {
     throw new InvalidTrackRequestError('messageId must be a non-empty string');
+  }
+  if (messageId !== normalizeMessageId(messageId)) {
+    // Stored as is, it would be a second message beside its normalised form.
+    throw new InvalidTrackRequestError(
+      `messageId ${JSON.stringify(messageId)} has surrounding whitespace or is not in Unicode NFC: ` +
+        `track ${JSON.stringify(normalizeMessageId(messageId))}`,
+    );
   }
   if (messageId.length > MAX_MESSAGE_ID_LENGTH) {
     throw new InvalidTrackRequestError(

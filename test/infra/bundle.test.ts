@@ -12,8 +12,8 @@
  * stops its cycle on that configuration error and emits the metric the alarm
  * watches; the dispatcher enqueues a due message on a local SQS endpoint as the
  * FIFO queue expects it; the worker takes that item, fails it alone
- * (batchItemFailures) on the placeholder key, and logs the line the
- * WorkerSyncErrors metric filter counts.
+ * (batchItemFailures) on the placeholder key, logs the line the dashboard's
+ * failed-syncs query reads and emits the SyncErrors metric the alarms watch.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,19 +28,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDER_FIELD } from '../../functions/api-key.ts';
 import { bundlingOptions, PROJECT_ROOT } from '../../infra/bundling.ts';
 import { MailPartnerStatusSyncStack } from '../../infra/mailpartner-status-sync-stack.ts';
-import {
-  DISPATCHER_SERVICE,
-  METRICS_NAMESPACE,
-  POLLER_SERVICE,
-  TRACK_MESSAGE_SERVICE,
-  WORKER_SYNC_FAILED_LOG_MESSAGE,
-} from '../../infra/observability.ts';
 import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
+import { LOG_MESSAGES, METRICS_NAMESPACE, SERVICES } from '../../shared/catalog/telemetry.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
 import { defined, type TestApp, testApp } from './synth.ts';
 
 const run = promisify(execFile);
+const POLLER_SERVICE = SERVICES.poller;
+const DISPATCHER_SERVICE = SERVICES.dispatcher;
+const TRACK_MESSAGE_SERVICE = SERVICES.trackMessage;
+const WORKER_SYNC_FAILED_LOG_MESSAGE = LOG_MESSAGES.workerSyncFailed;
 const TABLE = 'bundle-test';
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mailpartner-AbCdEf';
 
@@ -352,7 +350,7 @@ describe('the bundles', () => {
       });
     });
 
-    it('the worker loads, fails only the item it cannot sync, and logs what the metric filter counts', async () => {
+    it('the worker loads, fails only the item it cannot sync, logs it and emits SyncErrors', async () => {
       const body = sent?.MessageBody ?? JSON.stringify({ messageId: 'fanout-1' });
       const record = (messageId: string, messageBody: string, group: string) => ({
         messageId,
@@ -373,7 +371,7 @@ describe('the bundles', () => {
         eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:work.fifo',
         awsRegion: 'us-east-1',
       });
-      const { out, logs } = await runBundle(
+      const { out, logs, emf } = await runBundle(
         bundles.worker,
         {
           Records: [
@@ -394,11 +392,18 @@ describe('the bundles', () => {
         handlerType: 'function',
         result: { batchItemFailures: [{ itemIdentifier: 'sqs-1' }] },
       });
-      // The fields the WorkerSyncErrors metric filter reads: $.message and $.errorKind.
+      // The fields the dashboard's "Failed syncs (worker)" query reads.
       const failed = logs.filter((l) => l.message === WORKER_SYNC_FAILED_LOG_MESSAGE);
       expect(failed).toEqual([
         expect.objectContaining({ errorKind: 'configuration', messageId: 'fanout-1' }),
       ]);
+      // Exactly the metric the fan-out ConfigurationErrors alarm watches.
+      const syncErrors = emf.find((m) => m.SyncErrors !== undefined);
+      expect(syncErrors?._aws.CloudWatchMetrics[0]).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [['service', 'errorKind']],
+      });
+      expect(syncErrors).toMatchObject({ service: SERVICES.worker, errorKind: 'configuration' });
     });
   });
 });

@@ -417,24 +417,17 @@ describe('fan-out mode: observability', () => {
     });
   });
 
-  it("counts the worker's failed syncs from its log lines, and alarms at once on a configuration error", () => {
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: ref(fan.workerLogGroup.logGroupName),
-      FilterPattern: '{ $.message = "message sync failed; redelivered later" }',
-      MetricTransformations: [
-        {
-          MetricNamespace: 'MailPartnerStatusSync',
-          MetricName: 'WorkerSyncErrors',
-          MetricValue: '1',
-          Dimensions: [{ Key: 'errorKind', Value: '$.errorKind' }],
-          Unit: 'Count',
-        },
-      ],
-    });
+  it("alarms on the workers' own SyncErrors metric, at once on a configuration error", () => {
+    // The worker emits SyncErrors{service=worker, errorKind} (EMF): no metric from log lines.
+    template.resourceCountIs('AWS::Logs::MetricFilter', 0);
+    const dimensions = (errorKind: string) => [
+      { Name: 'errorKind', Value: errorKind },
+      { Name: 'service', Value: 'worker' },
+    ];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'MailPartnerStatusSync',
-      MetricName: 'WorkerSyncErrors',
-      Dimensions: [{ Name: 'errorKind', Value: 'configuration' }],
+      MetricName: 'SyncErrors',
+      Dimensions: dimensions('configuration'),
       Threshold: 1,
       EvaluationPeriods: 1,
     });
@@ -443,8 +436,8 @@ describe('fan-out mode: observability', () => {
         Match.objectLike({
           MetricStat: Match.objectLike({
             Metric: Match.objectLike({
-              MetricName: 'WorkerSyncErrors',
-              Dimensions: [{ Name: 'errorKind', Value: 'transient' }],
+              MetricName: 'SyncErrors',
+              Dimensions: dimensions('transient'),
             }),
           }),
         }),

@@ -4,8 +4,11 @@
  * dynalite and the publisher on the local PutEvents endpoint. One describe per
  * finding number; each test failed before its fix.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScriptedReply } from '../../local/simulator/server.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import {
@@ -16,6 +19,8 @@ import {
   TEST_API_KEY,
 } from '../support/harness.ts';
 import { type MailPartnerStub, startMailPartnerStub } from '../support/mailpartner-stub-server.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 
 let h: Harness;
 let counter = 0;
@@ -296,5 +301,94 @@ describe('finding 10: duplicate rows of one recipient in one reply', () => {
     expect(publishedFor(victim, seen)).toEqual([
       ['RecipientOpened', 'a@x.fr', 'a', 'Opened', false],
     ]);
+  });
+});
+
+describe('finding 12: base URLs, messageId forms, address case', () => {
+  function cli(args: string[], env: Record<string, string> = {}) {
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { env: { PATH: process.env.PATH, ...h.env(), ...env }, timeout: 30_000 },
+        (error, stdout, stderr) => {
+          resolve({
+            code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+            stdout,
+            stderr,
+          });
+        },
+      );
+    });
+  }
+
+  it.each([
+    ['ftp://', 'ftp://127.0.0.1/v1', /MAILPARTNER_BASE_URL: must be an absolute http\(s\) URL/],
+    ['a ?query', 'http://127.0.0.1/v1?region=eu', /MAILPARTNER_BASE_URL: must not have a \?query/],
+    [
+      'a #fragment',
+      'http://127.0.0.1/v1#x',
+      /MAILPARTNER_BASE_URL: must not have a \?query or #fragment/,
+    ],
+    [
+      'user info',
+      'http://me:hunter2@127.0.0.1/v1',
+      /MAILPARTNER_BASE_URL: must not contain user:password@/,
+    ],
+  ])(
+    'a base URL with %s is a configuration error at load, naming the variable (CLI poll exits non-zero)',
+    async (_what, url, message) => {
+      expect(() => loadConfig({ MAILPARTNER_BASE_URL: url })).toThrow(message);
+      const run = await cli(['poll'], { MAILPARTNER_BASE_URL: url });
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr + run.stdout).not.toContain('hunter2');
+    },
+  );
+
+  it('the client refuses a base URL with ?query or #fragment instead of dropping /v1', () => {
+    for (const baseUrl of [`${h.simulator.url}?x=1`, `${h.simulator.url}#f`]) {
+      expect(() => createMailPartnerClient({ apiKey: TEST_API_KEY, baseUrl })).toThrow(
+        /must not have a \?query or #fragment/,
+      );
+    }
+  });
+
+  it("' 12345', '12345 ' and the NFD form of an id are one message", async () => {
+    const id = `caf\u00e9-${4_300_000 + counter++}`;
+    const nfd = id.normalize('NFD');
+    expect(nfd).not.toBe(id);
+    h.simulator.script(id, [ok({ email: 'a@x.fr', token: 'a', status: 'Waiting' })]);
+    const first = await cli(['track', ` ${id}`]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Tracking ${id}`);
+    for (const form of [id, `${id} `, nfd, ` ${nfd}\t`]) {
+      const again = await cli(['track', form]);
+      expect(again.stdout).toContain(`${id} is already tracked`);
+    }
+    // The store itself refuses a form that is not normalised rather than keep a second message.
+    for (const form of [` ${id}`, nfd]) {
+      await expect(h.store.track(form, {}, new Date(h.now))).rejects.toMatchObject({
+        name: 'InvalidTrackRequestError',
+        message: expect.stringContaining('Unicode NFC'),
+      });
+    }
+    expect(
+      (await h.store.listDue(new Date(h.now), { force: true })).map((m) => m.messageId),
+    ).toEqual([id]);
+    // Other commands find it under any form too.
+    expect((await cli(['status', nfd])).code).toBe(0);
+  });
+
+  it('case variants of one address with one token stay as the provider wrote them (the documented rule)', async () => {
+    const victim = newId('address-case');
+    await tracked(victim, ok({ email: 'Jo@Example.FR', token: 'a', status: 'Waiting' }));
+    const seen = h.bus.events.length;
+    h.simulator.script(victim, [ok({ email: 'Jo@Example.FR', token: 'a', status: 'Delivered' })]);
+    await cycle();
+    expect(publishedFor(victim, seen)).toEqual([
+      ['RecipientDelivered', 'Jo@Example.FR', 'a', 'Delivered', false],
+    ]);
+    expect((await h.store.load(victim))?.recipients.size).toBe(1);
   });
 });
