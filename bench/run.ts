@@ -10,6 +10,7 @@ import path from 'node:path';
 import { measureAwsRequests } from './aws-requests.ts';
 import { ROOT } from './bundle.ts';
 import { evaluateGoals } from './goals.ts';
+import { measureHeld } from './held.ts';
 import { measureDiff, measureOverhead } from './overhead.ts';
 import { renderResults } from './render.ts';
 import { machine } from './report.ts';
@@ -43,6 +44,7 @@ const diff = await section('diff throughput', () =>
 const schedule = await section('schedule', () =>
   measureSchedule(quick ? { sizes: [1_000, 10_000] } : {}),
 );
+const held = await section('held sends', () => measureHeld());
 const size = await section('size', () => measureSize(quick ? { recipients: 10_000 } : {}));
 
 const goals = evaluateGoals({ aws, schedule, size });
@@ -55,6 +57,7 @@ const markdown = renderResults({
   overhead,
   diff,
   schedule,
+  held,
   size,
   goals,
 });

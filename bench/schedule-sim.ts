@@ -20,6 +20,7 @@
 import type { SimMessageTimeline } from '../local/simulator/timeline.ts';
 import { normalizeStatus } from '../shared/diff/status.ts';
 import {
+  carryFinal,
   type Decision,
   decide,
   isFinal,
@@ -313,6 +314,9 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
     }
   }
 
+  // A recipient final once stays final (a complaint after a delivery), as `syncMessage` commits it.
+  const finalPolicy = options.strategy.kind === 'adaptive' ? options.strategy.policy : null;
+
   /** Applies what a poll of message m at time t sees; returns its recipients' states. */
   const observe = (m: number, t: number): RecipientState[] => {
     const seen: RecipientState[] = [];
@@ -332,7 +336,7 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
         const last = c - 1;
         // The wire carries the status time in whole seconds.
         const statusAtMs = Math.floor((eventAt[last] as number) / 1000) * 1000;
-        states[r] = {
+        const next: RecipientState = {
           email: '',
           token: '',
           status: statuses[eventStatus[last] as number] as string,
@@ -342,6 +346,13 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
           sequence: c - (firstEvent[r] as number),
           lastEventId: '',
         };
+        const previous = states[r];
+        states[r] =
+          finalPolicy && previous
+            ? (carryFinal(finalPolicy, new Map([['r', previous]]), new Map([['r', next]])).get(
+                'r',
+              ) ?? next)
+            : next;
       }
       const state = states[r];
       if (state) seen.push(state);
