@@ -41,6 +41,8 @@ export interface TrackMessageDeps {
   /** The store, and the publisher that announces MessageTrackingStarted. */
   readonly sync: Pick<SyncDeps, 'store' | 'publisher'>;
   readonly clock: () => Date;
+  /** The account's commercial hold (`Config.commercialHold`); default true. */
+  readonly commercialHold?: boolean;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -59,11 +61,18 @@ export function createHandler(deps: TrackMessageDeps) {
     let request: TrackMessageDetail;
     try {
       request = parseTrackMessage(event);
+      const requestedAt = Date.parse(event.time);
       const { created, announced, message } = await trackMessage(
         deps.sync,
         request.messageId,
         request.metadata ?? {},
         deps.clock(),
+        {
+          sendAt: request.sendAt ? new Date(request.sendAt) : null,
+          commercialHold: deps.commercialHold ?? true,
+          // A replayed or retried old request never restarts a message that ended after it.
+          ...(Number.isFinite(requestedAt) ? { requestedAt: new Date(requestedAt) } : {}),
+        },
       );
       addMetric(deps.metrics, 'MessagesTracked', created ? 1 : 0);
       deps.logger.info(created ? 'tracking started' : 'already tracked', {
@@ -96,7 +105,7 @@ export function parseTrackMessage(event: EventBridgeEvent<string, unknown>): Tra
       (i) => `detail${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`,
     );
     throw new TrackMessageRejectedError(
-      `TrackMessage event ${event.id} rejected: ${problems.join('; ')}. Expected detail {"messageId": "<MailPartner messageId>", "metadata": {"<key>": "<string>"}}`,
+      `TrackMessage event ${event.id} rejected: ${problems.join('; ')}. Expected detail {"messageId": "<MailPartner messageId>", "metadata": {"<key>": "<string>"}, "sendAt": "<ISO 8601 with offset, optional>"}`,
     );
   }
   return parsed.data;
@@ -122,6 +131,7 @@ function defaultDeps(): TrackMessageDeps {
   return {
     sync: runtime,
     clock: () => new Date(),
+    commercialHold: runtime.config.commercialHold,
     logger: new Logger(),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.trackMessage }),
   };

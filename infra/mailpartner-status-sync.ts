@@ -166,6 +166,14 @@ export interface MailPartnerStatusSyncProps {
   readonly apiKeySecret?: secretsmanager.ISecret;
   /** MailPartner API base URL. Default: the production API. */
   readonly mailPartnerBaseUrl?: string;
+  /**
+   * Whether MailPartner's commercial hold applies to this account: no commercial
+   * mail between 20:00 and 08:00 Paris time, on Sundays and French public
+   * holidays; such a mail leaves the next working day at 08:00, and tracking
+   * counts from then. Set false for an account whose restriction the provider
+   * lifted. Default true.
+   */
+  readonly commercialHold?: boolean;
   /** `source` values the TrackMessage rule accepts. Default `['mailpartner.status-sync.client']`. */
   readonly trackMessageSources?: string[];
   /** Topic every alarm notifies. Default: a new topic (subscribe to it after deploying). */
@@ -379,6 +387,7 @@ export class MailPartnerStatusSync extends Construct {
         TABLE_NAME: this.table.tableName,
         EVENT_BUS_NAME: this.eventBus.eventBusName,
         AUDIT_RETENTION_DAYS: auditRetentionDays,
+        MAILPARTNER_COMMERCIAL_HOLD: String(props.commercialHold ?? true),
         ...RUNTIME_ENV,
       }),
     });

@@ -19,6 +19,12 @@ export const trackMessageDetail = z.object({
     .record(z.string(), z.string())
     .optional()
     .describe('Echoed in every event of this message; string values only.'),
+  sendAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe(
+      'Scheduled send time (ISO 8601 with offset) when the send was scheduled ahead; omit for a mail sent now.',
+    ),
 });
 
 export type TrackMessageDetail = z.infer<typeof trackMessageDetail>;

@@ -67,6 +67,7 @@ beforeAll(() => {
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     trackMessageSources: ['com.acme.orders'],
+    commercialHold: false,
   });
   poller = defined(sync.poller, 'the poller');
   pollerLogGroup = defined(sync.pollerLogGroup, 'the poller log group');
@@ -77,6 +78,22 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => t?.cleanup());
+
+describe('the commercial hold', () => {
+  const holdOf = (tpl: Template) =>
+    Object.values(tpl.findResources('AWS::Lambda::Function'))
+      .map(
+        (f) =>
+          (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } })
+            .Properties.Environment?.Variables?.MAILPARTNER_COMMERCIAL_HOLD,
+      )
+      .filter((v) => v !== undefined);
+
+  it('is on by default and switched off by commercialHold: false, where tracking starts', () => {
+    expect(holdOf(template)).toEqual(['true']);
+    expect(holdOf(customTemplate)).toEqual(['false']);
+  });
+});
 
 describe('the table', () => {
   it('uses the key schema, due index and TTL attribute of shared/store/table.ts', () => {

@@ -217,3 +217,41 @@ describe('the TrackMessage handler', () => {
     expect(added).toEqual([]);
   });
 });
+
+describe('the TrackMessage handler and send times', () => {
+  it('takes a scheduled sendAt and applies the commercial hold to it', async () => {
+    const { handler } = setup();
+    const messageId = newId();
+    // Sunday 29 November 2026 10:00 in Paris: held until Monday 08:00.
+    await handler(trackEvent({ messageId, sendAt: '2026-11-29T10:00:00+01:00' }), context);
+    expect((await store.load(messageId))?.message).toMatchObject({
+      sendAt: '2026-11-29T09:00:00.000Z',
+      expectedSendAt: '2026-11-30T07:00:00.000Z',
+      sendReason: 'held',
+    });
+  });
+
+  it('rejects a sendAt without an offset', async () => {
+    const { handler } = setup();
+    await expect(
+      handler(trackEvent({ messageId: newId(), sendAt: '2026-11-29T10:00:00' }), context),
+    ).rejects.toThrow(/detail\.sendAt/);
+  });
+
+  it('restarts an ended message for a new request, not for an old one replayed', async () => {
+    const { handler } = setup();
+    const messageId = newId();
+    await handler(trackEvent({ messageId }), context);
+    // Ended one minute after NOW.
+    await store.untrack(messageId, new Date(NOW.getTime() + 60_000));
+    const replayed = await handler(trackEvent({ messageId }), context);
+    expect(replayed.created).toBe(false);
+    const fresh = {
+      ...trackEvent({ messageId }),
+      time: new Date(NOW.getTime() + 120_000).toISOString(),
+    };
+    const restarted = await handler(fresh, context);
+    expect(restarted.created).toBe(true);
+    expect((await store.load(messageId))?.message).toMatchObject({ active: true, state: 'active' });
+  });
+});
