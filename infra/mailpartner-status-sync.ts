@@ -426,6 +426,7 @@ export class MailPartnerStatusSync extends Construct {
     };
     const fanOut = this.fanOut;
     this.observability = new StatusSyncObservability(this, 'Observability', {
+      eventBus: this.eventBus,
       scheduled: {
         label: scheduleLabel,
         fn: scheduledFunction,

@@ -12,8 +12,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../shared/catalog/events.ts';
 import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { dashboardWidgets } from './dashboard.ts';
 import {
@@ -69,6 +71,12 @@ export class StatusSyncObservability extends Construct {
   readonly workerErrorsAlarm?: cloudwatch.Alarm;
   readonly workerThrottlesAlarm?: cloudwatch.Alarm;
   readonly workQueueAgeAlarm?: cloudwatch.Alarm;
+  /** MailPartner answered with another message's statuses (issue 16 finding 9). */
+  readonly replyMismatchAlarm: cloudwatch.Alarm;
+  /** A message failed the same way 5 polls in a row (MessagePollFailing on the bus). */
+  readonly poisonMessageAlarm: cloudwatch.Alarm;
+  /** Counts MessagePollFailing events for `poisonMessageAlarm` (it has no target). */
+  readonly poisonMessageRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: StatusSyncObservabilityProps) {
     super(scope, id);
@@ -100,6 +108,40 @@ export class StatusSyncObservability extends Construct {
         ? 'Workers failed to sync on a configuration error: MailPartner API key not set or rejected, secret unreadable, table or bus missing, or access denied. No message syncs until it is fixed. The worker log says which ("message sync failed; redelivered later", errorKind "configuration").'
         : 'The poller stopped a cycle on a configuration error: MailPartner API key not set or rejected, secret unreadable, table or bus missing, or access denied. No message syncs until it is fixed. The poller log says which ("cycle stopped by a configuration error").',
       metric: syncErrors('configuration'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    // One occurrence is enough: a cache or proxy in front of MailPartner mixed up
+    // replies. Nothing of such a reply is applied; every later poll may be wrong too.
+    this.replyMismatchAlarm = alarm('ReplyMismatch', {
+      alarmDescription:
+        'MailPartner answered a poll with the statuses of another message (its messageId differs from the one asked): a cache or proxy in front of the API mixed replies up. Nothing of that reply was applied and the message backs off; look for "ReplyForOtherMessageError" in the log and check MAILPARTNER_BASE_URL and any proxy.',
+      metric: syncErrors('reply-mismatch'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    // Poison messages are reported on the bus (MessagePollFailing, once per streak):
+    // a rule without a target counts them, and the alarm watches the count.
+    this.poisonMessageRule = new events.Rule(this, 'PoisonMessageRule', {
+      description:
+        'Counts MessagePollFailing events (poison messages) for the PoisonMessages alarm',
+      eventBus: props.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: ['MessagePollFailing'] },
+    });
+    this.poisonMessageAlarm = alarm('PoisonMessages', {
+      alarmDescription:
+        'A tracked message failed the same way on 5 polls in a row (a poison message): it is backed off (up to the longest poll interval) and the others go on. The MessagePollFailing event on the bus names the message, the error kind and the last error; the sync log has every failure.',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'MatchedEvents',
+        dimensionsMap: { RuleName: this.poisonMessageRule.ruleName },
+        period: PERIOD,
+        statistic: cloudwatch.Stats.SUM,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

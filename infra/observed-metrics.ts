@@ -7,6 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -49,6 +50,8 @@ export interface ObservedResources {
   readonly trackMessage: lambda.IFunction;
   readonly table: dynamodb.Table;
   readonly deadLetterQueues: readonly DeadLetterQueueRef[];
+  /** The bus the product publishes to: poison-message reports (MessagePollFailing) are counted on it. */
+  readonly eventBus: events.IEventBus;
 }
 
 /** One visibility timeout (6 × worker timeout) plus 5 minutes: beyond one failed attempt. */

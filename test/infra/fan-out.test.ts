@@ -363,13 +363,13 @@ describe('fan-out mode: permissions', () => {
 });
 
 describe('fan-out mode: observability', () => {
-  it('has fourteen alarms, each notifying the alarm topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+  it('has sixteen alarms, each notifying the alarm topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     const topic = ref(sync.alarmTopic.topicArn);
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [topic], OKActions: [topic] },
-      14,
+      16,
     );
   });
 

@@ -472,15 +472,39 @@ describe('permissions', () => {
 });
 
 describe('observability', () => {
-  it('has eleven alarms, each notifying the alarm topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+  it('has thirteen alarms, each notifying the alarm topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     const topic = stack.resolve(sync.alarmTopic.topicArn);
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [topic], OKActions: [topic] },
-      11,
+      13,
     );
     template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: Match.anyValue() });
+  });
+
+  it('alarms at once on a reply for another message and on a poison message', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SyncErrors',
+      Dimensions: Match.arrayEquals([
+        { Name: 'errorKind', Value: 'reply-mismatch' },
+        { Name: 'service', Value: 'poller' },
+      ]),
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    });
+    const rule = sync.observability.poisonMessageRule;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: stack.resolve(sync.eventBus.eventBusName),
+      EventPattern: { source: ['mailpartner.status-sync'], 'detail-type': ['MessagePollFailing'] },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Events',
+      MetricName: 'MatchedEvents',
+      Dimensions: [{ Name: 'RuleName', Value: stack.resolve(rule.ruleName) }],
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    });
   });
 
   it('alarms at once on a provider configuration error', () => {
@@ -645,7 +669,7 @@ describe('observability', () => {
     customTemplate.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [TOPIC_ARN] },
-      11,
+      13,
     );
   });
 });
