@@ -22,6 +22,8 @@ import {
   trackMessageDetail,
 } from '../shared/catalog/track-message.ts';
 import { loadConfig } from '../shared/config.ts';
+import { StatusSyncError } from '../shared/errors.ts';
+import { InvalidTrackRequestError } from '../shared/store/errors.ts';
 import type { SyncDeps } from '../shared/sync/sync-message.ts';
 import { trackMessage } from '../shared/sync/track-message.ts';
 import { createRuntime } from './runtime.ts';
@@ -30,7 +32,9 @@ import { createRuntime } from './runtime.ts';
 export { TRACK_MESSAGE_DETAIL_TYPE };
 
 /** The event can never be tracked as it is: fix the publisher, then put it again. */
-export class TrackMessageRejectedError extends Error {
+export class TrackMessageRejectedError extends StatusSyncError {
+  readonly kind = 'bad-request';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TrackMessageRejectedError';
@@ -117,7 +121,7 @@ function asRejection(
   error: unknown,
 ): TrackMessageRejectedError | null {
   if (error instanceof TrackMessageRejectedError) return error;
-  if (error instanceof Error && error.name === 'InvalidTrackRequestError') {
+  if (error instanceof InvalidTrackRequestError) {
     return new TrackMessageRejectedError(
       `TrackMessage event ${event.id} rejected: ${error.message}`,
       { cause: error },

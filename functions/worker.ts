@@ -21,7 +21,7 @@ import {
   SERVICES,
 } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
-import type { ErrorKind } from '../shared/sync/error-kind.ts';
+import type { ErrorKind } from '../shared/errors.ts';
 import { type MessageOutcome, type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
 import { throttledProvider } from '../shared/sync/throttled-provider.ts';
 import { loadApiKey } from './api-key.ts';

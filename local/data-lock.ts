@@ -6,9 +6,12 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StatusSyncError } from '../shared/errors.ts';
 
 /** Another live process holds the data dir. */
-export class DataDirLockedError extends Error {
+export class DataDirLockedError extends StatusSyncError {
+  readonly kind = 'configuration';
+
   constructor(
     readonly dataDir: string,
     readonly pid: number,

@@ -21,9 +21,12 @@
  * - string operators only match string values, numeric only JSON numbers.
  * `cidr` is refused with a clear error rather than half-implemented.
  */
+import { StatusSyncError } from '../shared/errors.ts';
 
 /** The pattern is not one EventBridge would accept (the message says where). */
-export class EventPatternError extends Error {
+export class EventPatternError extends StatusSyncError {
+  readonly kind = 'bad-request';
+
   constructor(message: string) {
     super(message);
     this.name = 'EventPatternError';

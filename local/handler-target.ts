@@ -7,10 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { StatusSyncError } from '../shared/errors.ts';
 import type { EventEnvelope } from './envelope.ts';
 
 /** The handler file cannot be used (the message says why and what to do). */
-export class HandlerLoadError extends Error {
+export class HandlerLoadError extends StatusSyncError {
+  readonly kind = 'configuration';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'HandlerLoadError';

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 
 import { METRICS_NAMESPACE, type ServiceName } from './catalog/telemetry.ts';
+import { StatusSyncError } from './errors.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
 
@@ -130,8 +131,14 @@ export interface Config {
   apiKey(): string | null;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** A variable is missing or invalid: a human must fix the environment. */
+export class ConfigError extends StatusSyncError {
+  readonly kind = 'configuration';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
 }
 
 /** Reads the configuration; throws `ConfigError` naming each bad variable. */

@@ -8,6 +8,7 @@
 import pRetry from 'p-retry';
 import type { BulkStatus } from '../model.ts';
 import {
+  BodyTooLargeError,
   MailPartnerError,
   ProviderBadRequestError,
   ProviderConfigurationError,
@@ -16,7 +17,7 @@ import {
   TransientProviderError,
 } from './errors.ts';
 import { parseBulkStatusReply } from './parse-reply.ts';
-import { BodyTooLargeError, readBodyText } from './read-body.ts';
+import { readBodyText } from './read-body.ts';
 import { bodyExcerpt, redactApiKey, safeUrl, scrubError } from './redact.ts';
 import { parseRetryAfter } from './retry-after.ts';
 

@@ -6,15 +6,13 @@
  * No message, `cause` or stack built here ever holds the API key: the client
  * scrubs every cause before wrapping it (see `redact.ts`).
  */
+import { type ErrorKind, StatusSyncError } from '../errors.ts';
 
 /** What went wrong, in terms of what the caller should do about it. */
-export type ProviderErrorKind =
-  | 'configuration'
-  | 'not-found'
-  | 'rate-limited'
-  | 'transient'
-  | 'bad-request'
-  | 'reply-mismatch';
+export type ProviderErrorKind = Extract<
+  ErrorKind,
+  'configuration' | 'not-found' | 'rate-limited' | 'transient' | 'bad-request' | 'reply-mismatch'
+>;
 
 /** Fields every MailPartner error carries besides its message. */
 export interface MailPartnerErrorDetails {
@@ -30,8 +28,7 @@ export interface MailPartnerErrorDetails {
 export type MailPartnerErrorOptions = Omit<MailPartnerErrorDetails, 'kind' | 'retryable'>;
 
 /** Base class of every error the MailPartner client throws. */
-export class MailPartnerError extends Error {
-  override readonly name: string = 'MailPartnerError';
+export class MailPartnerError extends StatusSyncError {
   readonly kind: ProviderErrorKind;
   /**
    * True when the same request may succeed later with nobody changing anything
@@ -47,6 +44,7 @@ export class MailPartnerError extends Error {
 
   constructor(message: string, details: MailPartnerErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'MailPartnerError';
     this.kind = details.kind;
     this.retryable = details.retryable;
     if (details.providerCode !== undefined) this.providerCode = details.providerCode;
@@ -60,10 +58,9 @@ export class MailPartnerError extends Error {
  * must fix the configuration.
  */
 export class ProviderConfigurationError extends MailPartnerError {
-  override readonly name = 'ProviderConfigurationError';
-
   constructor(message: string, options: MailPartnerErrorOptions = {}) {
     super(message, { ...options, kind: 'configuration', retryable: false });
+    this.name = 'ProviderConfigurationError';
   }
 }
 
@@ -72,10 +69,9 @@ export class ProviderConfigurationError extends MailPartnerError {
  * is a bug on our side, so it is permanent and never retried.
  */
 export class ProviderBadRequestError extends MailPartnerError {
-  override readonly name = 'ProviderBadRequestError';
-
   constructor(message: string, options: MailPartnerErrorOptions = {}) {
     super(message, { ...options, kind: 'bad-request', retryable: false });
+    this.name = 'ProviderBadRequestError';
   }
 }
 
@@ -91,12 +87,12 @@ export class ProviderBadRequestError extends MailPartnerError {
  * `MAILPARTNER_BASE_URL` to the address they trust.
  */
 export class ProviderRedirectError extends MailPartnerError {
-  override readonly name = 'ProviderRedirectError';
   /** The `Location` header, resolved and made log-safe (key and user info masked); null when absent. */
   readonly location: string | null;
 
   constructor(message: string, location: string | null, options: MailPartnerErrorOptions = {}) {
     super(message, { ...options, kind: 'configuration', retryable: false });
+    this.name = 'ProviderRedirectError';
     this.location = location;
   }
 }
@@ -110,8 +106,6 @@ export class ProviderRedirectError extends MailPartnerError {
  * where a retry that happened to work would hide the mix-up.
  */
 export class ReplyForOtherMessageError extends MailPartnerError {
-  override readonly name = 'ReplyForOtherMessageError';
-
   constructor(
     message: string,
     /** The messageId we asked about. */
@@ -121,6 +115,7 @@ export class ReplyForOtherMessageError extends MailPartnerError {
     options: MailPartnerErrorOptions = {},
   ) {
     super(message, { ...options, kind: 'reply-mismatch', retryable: true });
+    this.name = 'ReplyForOtherMessageError';
   }
 }
 
@@ -130,11 +125,11 @@ export class ReplyForOtherMessageError extends MailPartnerError {
  * and only the caller knows how old the message is.
  */
 export class MessageNotFoundError extends MailPartnerError {
-  override readonly name = 'MessageNotFoundError';
   readonly messageId: string;
 
   constructor(message: string, messageId: string, options: MailPartnerErrorOptions = {}) {
     super(message, { ...options, kind: 'not-found', retryable: true });
+    this.name = 'MessageNotFoundError';
     this.messageId = messageId;
   }
 }
@@ -144,13 +139,13 @@ export class MessageNotFoundError extends MailPartnerError {
  * the client: retrying at once would only make it worse; the caller backs off.
  */
 export class RateLimitedError extends MailPartnerError {
-  override readonly name = 'RateLimitedError';
   /** Delay the provider asked for (from `Retry-After`), when it gave one. */
   readonly retryAfterMs?: number;
 
   constructor(message: string, options: MailPartnerErrorOptions & { retryAfterMs?: number } = {}) {
     const { retryAfterMs, ...rest } = options;
     super(message, { ...rest, kind: 'rate-limited', retryable: true });
+    this.name = 'RateLimitedError';
     if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 }
@@ -162,9 +157,22 @@ export class RateLimitedError extends MailPartnerError {
  * exponential backoff and throws the last one when the budget is spent.
  */
 export class TransientProviderError extends MailPartnerError {
-  override readonly name = 'TransientProviderError';
-
   constructor(message: string, options: MailPartnerErrorOptions = {}) {
     super(message, { ...options, kind: 'transient', retryable: true });
+    this.name = 'TransientProviderError';
+  }
+}
+
+/**
+ * A reply body larger than `readBodyText` allows (see `read-body.ts`). The
+ * client turns it into a `TransientProviderError` naming the message; its kind
+ * says the same should it escape on its own.
+ */
+export class BodyTooLargeError extends StatusSyncError {
+  readonly kind = 'transient';
+
+  constructor(readonly maxBytes: number) {
+    super(`reply body is larger than ${maxBytes} bytes`);
+    this.name = 'BodyTooLargeError';
   }
 }

@@ -146,6 +146,13 @@ function canonicalId(id: string): string {
 /** JSON or XML to a plain value; the body's first character decides, not the request. */
 function decodeBody(body: string, context: ReplyContext): unknown {
   const text = body.trim();
+  const html = /^<(?:!doctype\s+html|html)[\s>]/i.test(text);
+  // A 404 whose body is no API reply is a web server saying the path does not exist:
+  // the base URL is wrong (most often `/v1` left out), and retrying cannot fix that.
+  // A 404 carrying JSON or XML is still judged by its body (the provider's codes).
+  if (context.httpStatus === 404 && (html || !/^[{[<]/.test(text))) {
+    throw wrongBaseUrl(context, body);
+  }
   if (text === '') {
     throw transient(context, body, 'came with an empty body; the provider may be overloaded');
   }
@@ -156,7 +163,7 @@ function decodeBody(body: string, context: ReplyContext): unknown {
       throw transient(context, body, 'is not valid JSON (truncated or malformed)');
     }
   }
-  if (/^<(?:!doctype\s+html|html)[\s>]/i.test(text)) {
+  if (html) {
     throw transient(
       context,
       body,
@@ -170,6 +177,20 @@ function decodeBody(body: string, context: ReplyContext): unknown {
     return converted.value;
   }
   throw transient(context, body, 'is neither JSON nor XML');
+}
+
+/** HTTP 404 with a page that is not an API reply: the endpoint is not where we asked. */
+function wrongBaseUrl(context: ReplyContext, body: string): ProviderConfigurationError {
+  return new ProviderConfigurationError(
+    redactApiKey(
+      `MailPartner bulk-status request for message ${context.messageId} answered HTTP 404 ` +
+        'with a page that is not an API reply: the endpoint does not exist at this address. ' +
+        'Check MAILPARTNER_BASE_URL: it must be the API base including /v1 ' +
+        `(such as https://api.mailpartner.fr/v1). Body starts with: ${bodyExcerpt(body, context.apiKey)}`,
+      context.apiKey,
+    ),
+    { httpStatus: context.httpStatus },
+  );
 }
 
 function errorForCode(

@@ -3,18 +3,10 @@
  * few hundred recipients (one send takes at most 500), so a body of megabytes is
  * a broken or hostile reply and must not be buffered whole into a Lambda.
  */
+import { BodyTooLargeError } from './errors.ts';
 
 /** Far above the ~100 KB that 500 recipients take, far below a Lambda's memory. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
-
-/** Thrown by {@link readBodyText} when the body is larger than allowed. */
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-
-  constructor(readonly maxBytes: number) {
-    super(`reply body is larger than ${maxBytes} bytes`);
-  }
-}
 
 /**
  * The body as UTF-8 text (invalid bytes become U+FFFD rather than failing),

@@ -4,16 +4,20 @@
  * a bug in the caller, a missing bus, missing permissions. Messages name event
  * ids only, never event details (they hold email addresses).
  */
+import { type ErrorKind, StatusSyncError } from '../errors.ts';
 
-/** Base class: `classifyError` maps any unknown subclass to the `publish` kind. */
-export class PublisherError extends Error {
-  override readonly name: string = 'PublisherError';
+/** Base class: kind `publish` unless a subclass says otherwise. */
+export class PublisherError extends StatusSyncError {
+  readonly kind: ErrorKind = 'publish';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PublisherError';
+  }
 }
 
 /** An event does not match its catalog schema: a bug upstream; nothing was sent. */
 export class InvalidCatalogEventError extends PublisherError {
-  override readonly name = 'InvalidCatalogEventError';
-
   constructor(
     /** eventIds of the invalid events (`#index` when the id itself is missing). */
     readonly eventIds: readonly string[],
@@ -21,12 +25,13 @@ export class InvalidCatalogEventError extends PublisherError {
     options?: ErrorOptions,
   ) {
     super(message, options);
+    this.name = 'InvalidCatalogEventError';
   }
 }
 
 /** PutEvents said the bus does not exist. */
 export class EventBusNotFoundError extends PublisherError {
-  override readonly name = 'EventBusNotFoundError';
+  override readonly kind = 'configuration';
 
   constructor(
     readonly eventBusName: string,
@@ -37,12 +42,13 @@ export class EventBusNotFoundError extends PublisherError {
         'Create it, or set EVENT_BUS_NAME to the name or ARN of an existing bus.',
       options,
     );
+    this.name = 'EventBusNotFoundError';
   }
 }
 
 /** PutEvents was refused for lack of permission or valid credentials. */
 export class PublishAccessDeniedError extends PublisherError {
-  override readonly name = 'PublishAccessDeniedError';
+  override readonly kind = 'configuration';
 
   constructor(
     readonly eventBusName: string,
@@ -54,5 +60,6 @@ export class PublishAccessDeniedError extends PublisherError {
         "on this bus to the function's role, or check the AWS credentials in use.",
       options,
     );
+    this.name = 'PublishAccessDeniedError';
   }
 }

@@ -7,12 +7,9 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkItem, WorkQueue } from '../sync/dispatch.ts';
+import { QueueError } from './errors.ts';
 
 const BATCH = 10;
-
-export class QueueError extends Error {
-  override readonly name = 'QueueError';
-}
 
 export interface SqsWorkQueueOptions {
   readonly client: SQSClient;

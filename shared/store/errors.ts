@@ -1,11 +1,14 @@
 /**
  * Errors of the DynamoDB store. The store catches SDK errors by name and turns
  * the ones it understands into these; anything else is rethrown untouched.
- * Names match what `shared/sync/error-kind.ts` classifies.
+ * Each fixes its `kind` (see `shared/errors.ts`).
  */
+import { type ErrorKind, StatusSyncError } from '../errors.ts';
 
-/** Base of every store error. */
-export class StoreError extends Error {
+/** Base of every store error; a plain `StoreError` is a store failure no subclass names. */
+export class StoreError extends StatusSyncError {
+  readonly kind: ErrorKind = 'store';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreError';
@@ -17,6 +20,8 @@ export class StoreError extends Error {
  * Reload the message and derive the changes again.
  */
 export class ConcurrentUpdateError extends StoreError {
+  override readonly kind = 'conflict';
+
   constructor(
     readonly messageId: string,
     /** Chunk that refused the write, or META when another commit claimed the message first. */
@@ -42,6 +47,8 @@ export class ConcurrentUpdateError extends StoreError {
 
 /** DynamoDB kept refusing for capacity reasons even after retries. */
 export class StoreThrottledError extends StoreError {
+  override readonly kind = 'throttled';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreThrottledError';
@@ -50,6 +57,8 @@ export class StoreThrottledError extends StoreError {
 
 /** The table does not exist (or not in this region/account). */
 export class TableNotFoundError extends StoreError {
+  override readonly kind = 'configuration';
+
   constructor(
     readonly tableName: string,
     options?: ErrorOptions,
@@ -72,6 +81,8 @@ export class ItemTooLargeError extends StoreError {
 
 /** `track` was called with a messageId or metadata the store refuses. */
 export class InvalidTrackRequestError extends StoreError {
+  override readonly kind = 'bad-request';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'InvalidTrackRequestError';
@@ -92,8 +103,6 @@ export class CorruptItemError extends StoreError {
  * trail that every later read would trip over. Classified as a store error.
  */
 export class InvalidEventError extends StoreError {
-  /** The sync's error kind (see shared/sync/error-kind.ts, which also reads `kind`). */
-  readonly kind = 'store';
   constructor(
     readonly eventIds: readonly string[],
     message: string,

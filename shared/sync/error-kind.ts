@@ -1,68 +1,23 @@
 /**
  * Sorts any error a sync can meet into the few kinds the cycle summary, the
- * metrics and the alarms speak of.
+ * metrics and the alarms speak of (`ErrorKind`, in `shared/errors.ts`).
+ *
+ * Adapters translate the SDK's and the provider's errors into the project's
+ * own classes, each of which fixes its kind, so this is `instanceof`. What an
+ * adapter let through untranslated gets the one fallback that matters:
+ * throttling by an AWS service, recognised by the SDK's exception names (this
+ * module stays free of SDK imports, like the rest of the use case).
  */
+import { type ErrorKind, StatusSyncError } from '../errors.ts';
 
-export type ErrorKind =
-  | 'configuration'
-  | 'not-found'
-  | 'rate-limited'
-  | 'transient'
-  | 'bad-request'
-  | 'conflict'
-  | 'throttled'
-  | 'publish'
-  | 'store'
-  | 'not-tracked'
-  | 'reply-mismatch'
-  | 'unknown';
+/** SDK exception names that mean "slow down" (DynamoDB, SQS, EventBridge, Secrets Manager). */
+const SDK_THROTTLING = /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded/;
 
-/**
- * Project errors by class name. Adapters translate SDK and provider errors into
- * these classes, so matching on `name` keeps the use case free of adapter imports.
- */
-const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
-  ProviderConfigurationError: 'configuration',
-  ProviderBadRequestError: 'bad-request',
-  // Never followed (the key is in the URL); the base URL is not the API's final address.
-  ProviderRedirectError: 'configuration',
-  MessageNotFoundError: 'not-found',
-  RateLimitedError: 'rate-limited',
-  TransientProviderError: 'transient',
-  // A reply about another message: never applied; its own kind so an alarm can watch it.
-  ReplyForOtherMessageError: 'reply-mismatch',
-  ReplyMismatchError: 'reply-mismatch',
-  ConcurrentUpdateError: 'conflict',
-  StoreThrottledError: 'throttled',
-  TableNotFoundError: 'configuration',
-  ItemTooLargeError: 'store',
-  CorruptItemError: 'store',
-  InvalidTrackRequestError: 'bad-request',
-  InvalidCatalogEventError: 'publish',
-  StoreError: 'store',
-  EventBusNotFoundError: 'configuration',
-  PublishAccessDeniedError: 'configuration',
-  PublisherError: 'publish',
-};
-
+/** The kind of `error`: its own for the project's errors, `throttled` for SDK throttling, else `unknown`. */
 export function classifyError(error: unknown): ErrorKind {
-  if (error instanceof Error) {
-    const kind = KIND_BY_NAME[error.name];
-    if (kind) return kind;
-    // Provider errors also carry their kind; SDK throttling that escaped an adapter too.
-    const tagged = (error as { kind?: unknown }).kind;
-    if (typeof tagged === 'string' && isErrorKind(tagged)) return tagged;
-    if (/Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded/.test(error.name)) {
-      return 'throttled';
-    }
-  }
+  if (error instanceof StatusSyncError) return error.kind;
+  if (error instanceof Error && SDK_THROTTLING.test(error.name)) return 'throttled';
   return 'unknown';
-}
-
-const ALL_KINDS = new Set<string>(Object.values(KIND_BY_NAME).concat(['not-tracked', 'unknown']));
-
-function isErrorKind(value: string): value is ErrorKind {
-  return ALL_KINDS.has(value);
 }
 
 /** One line for logs and the CLI: the error's own message (adapters keep secrets out of it). */

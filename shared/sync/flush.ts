@@ -20,16 +20,6 @@ import type { SyncDeps } from './sync-message.ts';
  */
 export const FLUSH_SLICE = 500;
 
-/** Thrown when an outbox flush left events unpublished: do not poll on top of them. */
-export class OutboxStuck extends Error {
-  constructor(
-    readonly pending: number,
-    readonly detail: string,
-  ) {
-    super(`${pending} committed event(s) could not be published yet: ${detail}`);
-  }
-}
-
 export interface FlushResult {
   readonly loaded: LoadedMessage;
   readonly published: number;

@@ -7,6 +7,8 @@
  * the streak reaches `POISON_AFTER`. Best effort throughout: the store or bus
  * that just failed may fail again, and the next cycle retries anyway.
  */
+
+import type { ErrorKind } from '../errors.ts';
 import { messagePollFailing } from '../lifecycle/message-events.ts';
 import {
   becamePoison,
@@ -14,7 +16,6 @@ import {
   failureBackoffMs,
   nextStreak,
 } from '../lifecycle/poll-failure.ts';
-import type { ErrorKind } from './error-kind.ts';
 import type { TrackedMessage } from './ports.ts';
 import type { SyncDeps } from './sync-message.ts';
 

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { isRecipientEvent } from '../catalog/events.ts';
-import type { ErrorKind } from './error-kind.ts';
+import type { ErrorKind } from '../errors.ts';
 import type { MessageOutcome, SyncDeps } from './sync-message.ts';
 import { syncMessage } from './sync-message.ts';
 

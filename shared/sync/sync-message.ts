@@ -18,14 +18,16 @@
  */
 import type { CatalogEvent } from '../catalog/events.ts';
 import { diffRecipients } from '../diff/diff.ts';
+import type { ErrorKind } from '../errors.ts';
 import {
   messageNotFound,
   trackingCompleted,
   trackingExpired,
 } from '../lifecycle/message-events.ts';
 import { carryFinal, type Decision, decide, type LifecyclePolicy } from '../lifecycle/policy.ts';
-import { classifyError, type ErrorKind, errorMessage } from './error-kind.ts';
-import { flush, OutboxStuck } from './flush.ts';
+import { classifyError, errorMessage } from './error-kind.ts';
+import { OutboxStuck } from './errors.ts';
+import { flush } from './flush.ts';
 import type {
   EventPublisher,
   LoadedMessage,
@@ -191,7 +193,7 @@ export async function syncMessage(
       events,
     };
   } catch (error) {
-    const errorKind = error instanceof OutboxStuck ? 'publish' : classifyError(error);
+    const errorKind = classifyError(error);
     // Stopped because another message hit a stop condition: not this message's failure.
     if (options.signal?.aborted) return fail(error, errorKind);
     // Whatever went wrong, the message moves down the due index and backs off.

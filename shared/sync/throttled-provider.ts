@@ -12,6 +12,7 @@
  */
 import pThrottle from 'p-throttle';
 import { classifyError } from './error-kind.ts';
+import { ProviderPausedError } from './errors.ts';
 import type { StatusProvider } from './ports.ts';
 
 export interface ThrottleOptions {
@@ -20,17 +21,6 @@ export interface ThrottleOptions {
   /** Pause after a 429 that says nothing of when to retry (default 30 s). */
   readonly defaultPauseMs?: number;
   readonly clock?: () => number;
-}
-
-/** Raised instead of calling the provider while a 429 pause lasts. */
-export class ProviderPausedError extends Error {
-  override readonly name = 'RateLimitedError';
-  readonly kind = 'rate-limited';
-  constructor(readonly untilMs: number) {
-    super(
-      `MailPartner asked us to slow down (429): not polling until ${new Date(untilMs).toISOString()}`,
-    );
-  }
 }
 
 export function throttledProvider(inner: StatusProvider, options: ThrottleOptions): StatusProvider {

@@ -4,7 +4,7 @@
  * `bad-input.test.ts`; listed in docs/reliability.md (a test keeps the two in step).
  */
 import type { ScriptedReply } from '../../local/simulator/server.ts';
-import type { ErrorKind } from '../../shared/sync/error-kind.ts';
+import type { ErrorKind } from '../../shared/errors.ts';
 
 /** The recipient the victim message starts with (tracked, `Waiting`). */
 export const BASELINE = { email: 'a@x.fr', token: 'a', status: 'Waiting' } as const;

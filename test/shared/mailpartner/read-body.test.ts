@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BodyTooLargeError, readBodyText } from '../../../shared/mailpartner/read-body.ts';
+import { BodyTooLargeError } from '../../../shared/mailpartner/errors.ts';
+import { readBodyText } from '../../../shared/mailpartner/read-body.ts';
 
 function streamOf(...chunks: Uint8Array[]): Response {
   return new Response(

@@ -2,7 +2,8 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { QueueError, SqsWorkQueue } from '../../../shared/queue/sqs-work-queue.ts';
+import { QueueError } from '../../../shared/queue/errors.ts';
+import { SqsWorkQueue } from '../../../shared/queue/sqs-work-queue.ts';
 
 const sqs = mockClient(SQSClient);
 const items = (n: number) =>
