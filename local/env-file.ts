@@ -41,6 +41,8 @@ export function envFileText(s: StackSettings, path: string): string {
     s.demoApiKey === null
       ? '# MAILPARTNER_API_KEY: the real key is not written here; export it yourself to poll.'
       : `MAILPARTNER_API_KEY=${s.demoApiKey}`,
+    // The simulator sends at once: no commercial hold to wait for (the real API keeps it).
+    ...(s.demoApiKey === null ? [] : ['MAILPARTNER_COMMERCIAL_HOLD=false']),
     `STATUS_SYNC_CONSOLE=${s.consoleUrl}`,
   ];
   return `${lines.join('\n')}\n`;

@@ -96,7 +96,10 @@ async function forgetEarlierRuns(): Promise<void> {
 
 async function main(): Promise<void> {
   // Whatever the user's policy settings, they must be valid before anything starts.
-  const { policy: userPolicy, commercialHold } = loadConfig(process.env);
+  const config = loadConfig(process.env);
+  const userPolicy = config.policy;
+  // The simulator sends every mail at once: the provider's commercial hold applies to the real API only.
+  const commercialHold = useReal ? config.commercialHold : false;
   const consumerPattern = compileEventPattern(values.pattern ?? { source: [EVENT_SOURCE] });
   const consumer = values.handler ? await loadHandler(values.handler) : null;
 
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
   const simulator = useReal ? null : await startSimulator({ apiKey: DEMO_KEY, port: portFor(3) });
 
   const store = new DynamoStatusStore({ client: dynamo.client(), tableName: TABLE });
-  await store.createTable();
+  await store.admin.createTable();
   const eventBridge = new EventBridgeClient({
     region: REGION,
     endpoint: bus.url,

@@ -91,6 +91,8 @@ describe('env file', () => {
       EVENT_BUS_NAME: 'default',
       MAILPARTNER_BASE_URL: settings.mailPartnerBaseUrl,
       MAILPARTNER_API_KEY: 'demo-api-key',
+      // The simulator sends at once: a CLI in the second terminal must not wait for the hold.
+      MAILPARTNER_COMMERCIAL_HOLD: 'false',
       STATUS_SYNC_CONSOLE: settings.consoleUrl,
     });
     expect(text).toContain(`set -a; . ${path}; set +a`);
