@@ -65,7 +65,7 @@ export async function startLoopback(
   meter.attachEventBridge(eventBridge);
   // Production settings (functions/runtime.ts): only the clients differ.
   const store = new DynamoStatusStore({ client: dynamoClient, tableName });
-  await store.createTable();
+  await store.admin.createTable();
   const publisher = new EventBridgePublisher({ client: eventBridge, eventBusName: 'default' });
   const provider = createMailPartnerClient({
     apiKey: BENCH_API_KEY,

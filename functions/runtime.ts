@@ -12,7 +12,7 @@ import { ProviderConfigurationError } from '../shared/mailpartner/errors.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { hashEmails } from '../shared/publisher/pii.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
-import type { EventPublisher, StatusProvider } from '../shared/sync/ports.ts';
+import type { AuditLog, EventPublisher, StatusProvider } from '../shared/sync/ports.ts';
 import type { SyncDeps, SyncLogger } from '../shared/sync/sync-message.ts';
 import {
   type AwsTimeouts,
@@ -24,6 +24,8 @@ import {
 export interface Runtime {
   readonly config: Config;
   readonly store: DynamoStatusStore;
+  /** The audit trail (the store's own `AuditLog`): history and replay read it. */
+  readonly audit: AuditLog;
   /** Every event the product publishes goes through it (email hashing applied when set). */
   readonly publisher: EventPublisher;
   readonly dynamo: DynamoDBClient;
@@ -94,6 +96,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   return {
     config,
     store,
+    audit: store.audit,
     publisher,
     dynamo,
     eventBridge,

@@ -9,9 +9,8 @@
  * `<data dir>/messages.json` so ended messages still show after a restart.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AuditRecord } from '../../shared/store/audit-record.ts';
 import type { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
-import type { TrackedMessage } from '../../shared/sync/ports.ts';
+import type { AuditRecord, TrackedMessage } from '../../shared/sync/ports.ts';
 
 /** One row of the messages table. */
 export interface MessageRow extends TrackedMessage {
@@ -46,7 +45,7 @@ export interface MessageView {
   readonly recipients: readonly RecipientView[];
 }
 
-type Store = Pick<DynamoStatusStore, 'load' | 'history' | 'listDue'>;
+type Store = Pick<DynamoStatusStore, 'load' | 'listDue' | 'audit'>;
 
 /** The console's read side over the store. */
 export class ConsoleData {
@@ -102,7 +101,7 @@ export class ConsoleData {
   async message(messageId: string): Promise<MessageView | null> {
     const [loaded, history] = await Promise.all([
       this.#store.load(messageId),
-      this.#store.history(messageId),
+      this.#store.audit.history(messageId),
     ]);
     if (!loaded) return null;
     const steps = new Map<string, TimelineStep[]>();

@@ -2,35 +2,14 @@
  * Audit records: one item per published (or about to be published) event,
  * kept `auditRetentionDays` then expired by DynamoDB TTL.
  */
-import {
-  type CatalogEvent,
-  type DetailType,
-  eventTime,
-  isRecipientEvent,
-} from '../catalog/events.ts';
+import { type CatalogEvent, eventTime, isRecipientEvent } from '../catalog/events.ts';
 import { type RecipientState, recipientKey } from '../model.ts';
+import type { AuditRecord } from '../sync/ports.ts';
 import { type Item, readNumber, readString } from './attributes.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
 import { auditSk, messagePk } from './keys.ts';
 import { parseStoredEvent } from './poisoned-event.ts';
 import { TTL_ATTRIBUTE } from './table.ts';
-
-/** One audit record as `history` returns it. */
-export interface AuditRecord {
-  readonly eventId: string;
-  readonly detailType: DetailType;
-  /** The event as it was committed. */
-  readonly event: CatalogEvent;
-  readonly email: string;
-  readonly token: string;
-  readonly sequence: number;
-  /** ISO 8601. */
-  readonly statusAt: string;
-  /** ISO 8601. */
-  readonly observedAt: string;
-  /** Epoch seconds after which DynamoDB TTL may delete the record. */
-  readonly expiresAt: number;
-}
 
 const DAY_SECONDS = 86_400;
 

@@ -7,62 +7,47 @@
  * `commit` 1 PutItem (+1 UpdateItem the first time a chunk is created);
  * `markPublished` 1 PutItem; `writeAudit` 1 BatchWriteItem per 25 events.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
   UpdateItemCommand,
-  type WriteRequest,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import pLimit from 'p-limit';
 import type { CatalogEvent, MessageEvent } from '../catalog/events.ts';
 import type { Metadata } from '../model.ts';
 import type {
   CommitInput,
   LoadedMessage,
+  PollRecord,
   StatusStore,
   TrackedMessage,
   TrackingState,
-  PollRecord,
   TrackOptions,
   TrackResult,
 } from '../sync/ports.ts';
-import { type Item, readBinary, readNumber, readString } from './attributes.ts';
-import { type AuditRecord, auditItem, readAuditItem } from './audit-record.ts';
-import { type ChunkWrite, planMarkPublished } from './chunk-writes.ts';
 import {
-  ConcurrentUpdateError,
-  CorruptItemError,
-  isConditionalCheckFailed,
-  StoreError,
-  StoreThrottledError,
-  translateError,
-} from './errors.ts';
+  claimState,
+  encodeWrites,
+  putChunk,
+  putMetaOutbox,
+  type TableRef,
+  writeChunks,
+} from './chunk-io.ts';
+import { planMarkPublished } from './chunk-writes.ts';
+import { conditionalWrite, writeIfHolds } from './conditional-write.ts';
+import { DynamoAuditLog } from './dynamo-audit-log.ts';
+import { isConditionalCheckFailed, StoreError, translateError } from './errors.ts';
 import { checkEvents } from './event-check.ts';
 import { planFittingCommit } from './fit-chunks.ts';
-import { AUDIT_PREFIX, chunkSk, META_SK, messagePk, parseChunkSk } from './keys.ts';
-import {
-  type MetaOutbox,
-  messageItem,
-  metaKey,
-  readMessage,
-  readMetaOutbox,
-} from './message-item.ts';
+import { listDueMessages } from './list-due.ts';
+import { messageItem, metaKey, readMessage } from './message-item.ts';
+import { loadMessage } from './message-load.ts';
 import { type ChunkSnapshot, mergeChunks, toLoaded, versionOf } from './message-version.ts';
-import { NeedsRecipientsError } from './poisoned-event.ts';
+import { finishInput, pollInputs, retireInput, untrackInput } from './meta-updates.ts';
 import { restartItemInput } from './restart-item.ts';
-import { decodeChunk, encodeChunk } from './state-chunk.ts';
-import { createTableInput, DUE_INDEX, DUE_PARTITION } from './table.ts';
+import { DynamoTableAdmin } from './table-admin.ts';
 import { validateTrackRequest } from './track-request.ts';
-
-/** META's outbox is unchanged since it was loaded (every META item has outboxVersion). */
-const OUTBOX_VERSION_MATCHES = 'outboxVersion = :expected';
 
 export interface DynamoStatusStoreOptions {
   /** Injected so callers choose region, endpoint and middleware (request counters, tracing). */
@@ -74,40 +59,31 @@ export interface DynamoStatusStoreOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Default of `auditRetentionDays`. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
-
-/** BatchWriteItem takes at most 25 puts. */
-const BATCH_WRITE_SIZE = 25;
-/** Attempts of one audit batch while DynamoDB hands back `UnprocessedItems`. */
-const BATCH_WRITE_ATTEMPTS = 8;
-const BACKOFF_BASE_MS = 50;
-const BACKOFF_MAX_MS = 2_000;
-/** Audit batches in flight at once. */
-const AUDIT_CONCURRENCY = 4;
-/** `createTable` waits at most this many status polls, one second apart. */
-const TABLE_ACTIVE_POLLS = 120;
-
-function backoffMs(attempt: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-}
-
-/** `StatusStore` on DynamoDB, plus the table and history operations the CLI needs. */
+/**
+ * `StatusStore` on DynamoDB. Its audit trail is an `AuditLog` of its own
+ * (`audit`, which `writeAudit` hands the events to), and table administration
+ * is `admin` (table-admin.ts): the same client and table, one concept each.
+ */
 export class DynamoStatusStore implements StatusStore {
   readonly tableName: string;
+  /** The audit trail of the same table (writeAudit, history). */
+  readonly audit: DynamoAuditLog;
+  /** Creates and describes the table (local use, `status-sync init`). */
+  readonly admin: DynamoTableAdmin;
   readonly #client: DynamoDBClient;
-  readonly #retentionDays: number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #table: TableRef;
 
   constructor(options: DynamoStatusStoreOptions) {
-    const retention = options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
-    if (!(retention > 0)) {
-      throw new StoreError(`auditRetentionDays must be a positive number, got ${retention}`);
-    }
     this.tableName = options.tableName;
     this.#client = options.client;
-    this.#retentionDays = retention;
-    this.#sleep = options.sleep ?? ((ms) => delay(ms));
+    this.#table = { client: options.client, tableName: options.tableName };
+    this.audit = new DynamoAuditLog({
+      ...options,
+      recipientsOf: async (messageId) => [
+        ...((await this.load(messageId))?.recipients.values() ?? []),
+      ],
+    });
+    this.admin = new DynamoTableAdmin(options);
   }
 
   /**
@@ -189,28 +165,13 @@ export class DynamoStatusStore implements StatusStore {
    * when tracking ended (a TrackMessage request older than it never restarts it).
    */
   async untrack(messageId: string, at?: Date): Promise<TrackedMessage | null> {
-    try {
-      const out = await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression: `SET active = :false, #state = :untracked${at ? ', finishedAt = :at' : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND active = :true',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':false': { BOOL: false },
-            ':true': { BOOL: true },
-            ':untracked': { S: 'untracked' },
-            ...(at ? { ':at': { S: at.toISOString() } } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? readMessage(out.Attributes) : null;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return this.#getMessage(messageId);
-      throw this.#translate(error, `untracking ${messageId}`);
-    }
+    const out = await writeIfHolds(
+      () => this.#client.send(new UpdateItemCommand(untrackInput(this.tableName, messageId, at))),
+      this.tableName,
+      `untracking ${messageId}`,
+    );
+    if (out === null) return this.#getMessage(messageId);
+    return out.Attributes ? readMessage(out.Attributes) : null;
   }
 
   /**
@@ -226,147 +187,29 @@ export class DynamoStatusStore implements StatusStore {
    *
    * @returns whether the message left the index.
    */
-  async retire(target: string | LoadedMessage): Promise<boolean> {
+  retire(target: string | LoadedMessage): Promise<boolean> {
     const messageId = typeof target === 'string' ? target : target.message.messageId;
-    if (typeof target !== 'string' && target.outbox.length > 0) return false;
+    if (typeof target !== 'string' && target.outbox.length > 0) return Promise.resolve(false);
     const outboxVersion = typeof target === 'string' ? null : versionOf(target).meta.version;
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression: 'REMOVE #duePk, #dueAt',
-          ConditionExpression:
-            outboxVersion === null
-              ? 'active = :false'
-              : `active = :false AND ${OUTBOX_VERSION_MATCHES}`,
-          ExpressionAttributeNames: this.#dueNames(),
-          ExpressionAttributeValues: {
-            ':false': { BOOL: false },
-            ...(outboxVersion === null ? {} : { ':expected': { N: String(outboxVersion) } }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw this.#translate(error, `retiring message ${messageId}`);
-    }
+    const input = retireInput(this.tableName, messageId, outboxVersion);
+    return conditionalWrite(
+      () => this.#client.send(new UpdateItemCommand(input)),
+      this.tableName,
+      `retiring message ${messageId}`,
+    );
   }
 
   /**
    * Active messages due at `now` (every active one with `force`), oldest due
    * first, read from the sparse `due` index: never a Scan.
    */
-  async listDue(
-    now: Date,
-    options: { force?: boolean; limit?: number } = {},
-  ): Promise<TrackedMessage[]> {
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    if (!(limit > 0) || (Number.isFinite(limit) && !Number.isInteger(limit))) {
-      throw new StoreError(`listDue limit must be a positive integer, got ${options.limit}`);
-    }
-    const query: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: DUE_INDEX.name,
-      ...(options.force
-        ? {
-            KeyConditionExpression: '#duePk = :due',
-            ExpressionAttributeNames: { '#duePk': DUE_INDEX.partitionKey.name },
-            ExpressionAttributeValues: { ':due': { S: DUE_PARTITION } },
-          }
-        : {
-            KeyConditionExpression: '#duePk = :due AND #dueAt <= :now',
-            ExpressionAttributeNames: this.#dueNames(),
-            ExpressionAttributeValues: {
-              ':due': { S: DUE_PARTITION },
-              ':now': { S: now.toISOString() },
-            },
-          }),
-    };
-    const due: TrackedMessage[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.#query(
-        {
-          ...query,
-          ExclusiveStartKey: startKey,
-          Limit: Number.isFinite(limit) ? limit - due.length : undefined,
-        },
-        'listing due messages',
-      );
-      for (const item of page.Items ?? []) {
-        // Ended messages stay in the index until their outbox is flushed (see retire).
-        due.push(readMessage(item));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && due.length < limit);
-    return due;
+  listDue(now: Date, options: { force?: boolean; limit?: number } = {}): Promise<TrackedMessage[]> {
+    return listDueMessages(this.#table, now, options);
   }
 
-  /**
-   * The message, its recipients and its outbox in one strongly consistent
-   * Query (`sk >= 'META'` skips the audit records, which sort before META).
-   * More than one request only past 1 MB of items (10,000 recipients or more,
-   * depending on how well their state compresses).
-   */
-  async load(messageId: string): Promise<LoadedMessage | null> {
-    const items = await this.#queryAll(
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk >= :meta',
-        ExpressionAttributeValues: { ':pk': { S: messagePk(messageId) }, ':meta': { S: META_SK } },
-        ConsistentRead: true,
-      },
-      `loading message ${messageId}`,
-    );
-    let meta: Item | undefined;
-    const chunkItems: { index: number; item: Item }[] = [];
-    for (const item of items) {
-      const sk = item.sk?.S ?? '';
-      const index = parseChunkSk(sk);
-      if (sk === META_SK) meta = item;
-      else if (index !== null) chunkItems.push({ index, item });
-    }
-    if (!meta) {
-      if (chunkItems.length > 0) {
-        throw new CorruptItemError(
-          `Message ${messageId} is corrupt: it has state chunks but no META item`,
-        );
-      }
-      return null;
-    }
-    chunkItems.sort((a, b) => a.index - b.index);
-    chunkItems.forEach(({ index }, position) => {
-      if (index !== position) {
-        throw new CorruptItemError(
-          `Message ${messageId} is corrupt: state chunk ${position} is missing`,
-        );
-      }
-    });
-    const chunks = await Promise.all(
-      chunkItems.map(async ({ index, item }): Promise<ChunkSnapshot> => {
-        const where = `${chunkSk(index)} of message ${messageId}`;
-        const data = await decodeChunk(readBinary(item, 'data', where), where);
-        return {
-          index,
-          version: readNumber(item, 'version', where),
-          observedAt: readString(item, 'observedAt', where),
-          recipients: data.recipients,
-          outbox: data.outbox,
-        };
-      }),
-    );
-    const metaWhere = `${messagePk(messageId)}/${META_SK}`;
-    return toLoaded(
-      readMessage(meta),
-      readNumber(meta, 'chunkCount', metaWhere),
-      chunks,
-      readMetaOutbox(
-        meta,
-        chunks.flatMap((c) => c.recipients),
-      ),
-    );
+  /** The message, its recipients and its outbox in one strongly consistent Query (message-load.ts). */
+  load(messageId: string): Promise<LoadedMessage | null> {
+    return loadMessage(this.#table, messageId);
   }
 
   /**
@@ -397,8 +240,8 @@ export class DynamoStatusStore implements StatusStore {
     // Planned and encoded first, so an oversized chunk fails the commit before any write.
     const { writes, encoded } = await planFittingCommit(messageId, version, input);
     const chunkCount = Math.max(version.chunkCount, ...writes.map((w) => w.index + 1));
-    const meta = await this.#claimState(messageId, version.meta, chunkCount);
-    const written = await this.#writeChunks(messageId, writes, encoded, 'committing');
+    const meta = await claimState(this.#table, messageId, version.meta, chunkCount);
+    const written = await writeChunks(this.#table, messageId, writes, encoded, 'committing');
     const chunks = mergeChunks(version, written);
     return toLoaded(loaded.message, chunkCount, chunks, meta);
   }
@@ -429,14 +272,14 @@ export class DynamoStatusStore implements StatusStore {
     let meta = version.meta;
     if (metaChanged) {
       const next = { ...version.meta, events: metaLeft, version: version.meta.version + 1 };
-      if (await this.#putMetaOutbox(messageId, version.meta.version, next)) meta = next;
+      if (await putMetaOutbox(this.#table, messageId, version.meta.version, next)) meta = next;
       else stale = true;
     }
-    const encoded = await this.#encode(messageId, writes);
+    const encoded = await encodeWrites(messageId, writes);
     const written: ChunkSnapshot[] = [];
     for (const [i, write] of writes.entries()) {
       try {
-        written.push(await this.#putChunk(messageId, write, encoded[i] as Uint8Array));
+        written.push(await putChunk(this.#table, messageId, write, encoded[i] as Uint8Array));
       } catch (error) {
         if (!isConditionalCheckFailed(error)) {
           throw this.#translate(error, `removing published events of message ${messageId}`);
@@ -468,109 +311,20 @@ export class DynamoStatusStore implements StatusStore {
       events: [...version.meta.events, ...events],
       version: version.meta.version + 1,
     };
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression:
-            'SET active = :false, #state = :state, finishedAt = :at, outbox = :outbox, outboxVersion = :next, #dueAt = :at',
-          ConditionExpression: `active = :true AND stateVersion = :sv AND ${OUTBOX_VERSION_MATCHES}`,
-          ExpressionAttributeNames: { '#dueAt': DUE_INDEX.sortKey.name, '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':false': { BOOL: false },
-            ':true': { BOOL: true },
-            ':state': { S: state },
-            ':at': { S: at.toISOString() },
-            ':outbox': { S: JSON.stringify(meta.events) },
-            ':next': { N: String(meta.version) },
-            ':expected': { N: String(version.meta.version) },
-            ':sv': { N: String(version.meta.stateVersion) },
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return null;
-      throw this.#translate(error, `finishing the tracking of message ${messageId}`);
-    }
+    const input = finishInput(this.tableName, messageId, version.meta, meta, state, at);
+    const finished = await conditionalWrite(
+      () => this.#client.send(new UpdateItemCommand(input)),
+      this.tableName,
+      `finishing the tracking of message ${messageId}`,
+    );
+    if (!finished) return null;
     const message = { ...loaded.message, active: false, state, endedAt: at.toISOString() };
     return toLoaded(message, version.chunkCount, version.chunks, meta);
   }
 
-  /** Rewrites META's outbox if it is still at `expected`; false when it moved on. */
-  async #putMetaOutbox(messageId: string, expected: number, next: MetaOutbox): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression: 'SET outbox = :outbox, outboxVersion = :next',
-          ConditionExpression: OUTBOX_VERSION_MATCHES,
-          ExpressionAttributeValues: {
-            ':outbox': { S: JSON.stringify(next.events) },
-            ':next': { N: String(next.version) },
-            ':expected': { N: String(expected) },
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw this.#translate(error, `removing published events of message ${messageId}`);
-    }
-  }
-
-  /**
-   * One audit record per event, 25 per BatchWriteItem, batches retried with
-   * exponential backoff while DynamoDB returns `UnprocessedItems`. Idempotent:
-   * an event always makes the same item.
-   *
-   * @throws StoreThrottledError when items are still unprocessed after 8 attempts.
-   */
-  async writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void> {
-    // One batch must not name the same key twice; the same event twice is one record.
-    const items = new Map<string, Item>();
-    for (const event of events) {
-      const item = auditItem(messageId, event, this.#retentionDays);
-      items.set(item.sk?.S ?? '', item);
-    }
-    const requests: WriteRequest[] = [...items.values()].map((Item) => ({ PutRequest: { Item } }));
-    const limit = pLimit(AUDIT_CONCURRENCY);
-    const batches: Promise<void>[] = [];
-    for (let i = 0; i < requests.length; i += BATCH_WRITE_SIZE) {
-      const batch = requests.slice(i, i + BATCH_WRITE_SIZE);
-      batches.push(limit(() => this.#batchWrite(messageId, batch)));
-    }
-    await Promise.all(batches);
-  }
-
-  /** Audit records of a message (optionally of one address), by email, token, then sequence. */
-  async history(messageId: string, options: { email?: string } = {}): Promise<AuditRecord[]> {
-    const items = await this.#queryAll(
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
-        ExpressionAttributeValues: {
-          ':pk': { S: messagePk(messageId) },
-          ':audit': { S: AUDIT_PREFIX },
-          ...(options.email === undefined ? {} : { ':email': { S: options.email } }),
-        },
-        ...(options.email === undefined ? {} : { FilterExpression: 'email = :email' }),
-      },
-      `reading the history of message ${messageId}`,
-    );
-    let records: AuditRecord[];
-    try {
-      records = items.map((item) => readAuditItem(item));
-    } catch (error) {
-      if (!(error instanceof NeedsRecipientsError)) throw error;
-      // An ending event stored with invalid counts by an earlier version: rebuilt from the recipients.
-      const recipients = [...((await this.load(messageId))?.recipients.values() ?? [])];
-      records = items.map((item) => readAuditItem(item, recipients));
-    }
-    return records.sort(
-      (a, b) => compare(a.email, b.email) || compare(a.token, b.token) || a.sequence - b.sequence,
-    );
+  /** Hands the events to the audit log (see dynamo-audit-log.ts): 1 BatchWriteItem per 25. */
+  writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void> {
+    return this.audit.writeAudit(messageId, events);
   }
 
   /**
@@ -583,264 +337,37 @@ export class DynamoStatusStore implements StatusStore {
     nextPollAt: Date,
     options: PollRecord = {},
   ): Promise<void> {
-    const early = options.leftEarlyAt;
-    const failure = options.failure;
-    const values = {
-      ':polled': { S: polledAt.toISOString() },
-      ':next': { S: nextPollAt.toISOString() },
-      ...(early ? { ':sentAt': { S: early.toISOString() }, ':now': { S: 'now' } } : {}),
-      ...(failure
-        ? {
-            ':fKind': { S: failure.kind },
-            ':fCount': { N: String(failure.count) },
-            ':fSince': { S: failure.since },
-          }
-        : {}),
-    };
-    const sent =
-      (early ? ', expectedSendAt = :sentAt, sendReason = :now' : '') +
-      (failure ? ', failureKind = :fKind, failureCount = :fCount, failingSince = :fSince' : '') +
-      (options.clearFailure && !failure ? ' REMOVE failureKind, failureCount, failingSince' : '');
+    const { indexed, unindexed } = pollInputs(
+      this.tableName,
+      messageId,
+      polledAt,
+      nextPollAt,
+      options,
+    );
     const doing = `recording a poll of message ${messageId}`;
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression: `SET lastPolledAt = :polled, nextPollAt = :next, #dueAt = :next${sent}`,
-          ConditionExpression: 'attribute_exists(#duePk)',
-          ExpressionAttributeNames: this.#dueNames(),
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw this.#translate(error, doing);
-    }
+    const send = (input: UpdateItemCommandInput) => () =>
+      this.#client.send(new UpdateItemCommand(input));
+    if (await conditionalWrite(send(indexed), this.tableName, doing)) return;
     // Not active (or not stored): record the poll without re-entering the due index.
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression: `SET lastPolledAt = :polled, nextPollAt = :next${sent}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw this.#translate(error, doing);
-    }
-  }
-
-  /**
-   * Creates the table (local use: the stack creates it in AWS) and waits until
-   * it and its index are ACTIVE. An existing table is fine.
-   *
-   * @returns whether this call created it.
-   */
-  async createTable(): Promise<{ created: boolean }> {
-    let created = true;
-    try {
-      await this.#client.send(new CreateTableCommand(createTableInput(this.tableName)));
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
-        throw this.#translate(error, 'creating the table');
-      }
-      created = false;
-    }
-    for (let poll = 0; poll < TABLE_ACTIVE_POLLS; poll++) {
-      const { Table } = await this.#send('waiting for the table to become ACTIVE', () =>
-        this.#client.send(new DescribeTableCommand({ TableName: this.tableName })),
-      );
-      const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
-        (index) => index.IndexStatus === 'ACTIVE',
-      );
-      if (Table?.TableStatus === 'ACTIVE' && indexesActive) return { created };
-      await this.#sleep(1_000);
-    }
-    throw new StoreError(
-      `DynamoDB table ${this.tableName} did not become ACTIVE within ${TABLE_ACTIVE_POLLS} seconds`,
-    );
-  }
-
-  /** Whether the table exists (in any status). */
-  async tableExists(): Promise<boolean> {
-    try {
-      await this.#client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
-      throw this.#translate(error, 'describing the table');
-    }
-  }
-
-  /** Encodes every chunk first, so an oversized one fails the commit before any write. */
-  #encode(messageId: string, writes: readonly ChunkWrite[]): Promise<Uint8Array[]> {
-    return Promise.all(
-      writes.map((w) => encodeChunk(w, `${chunkSk(w.index)} of message ${messageId}`)),
-    );
-  }
-
-  async #writeChunks(
-    messageId: string,
-    writes: readonly ChunkWrite[],
-    encoded: readonly Uint8Array[],
-    doing: string,
-  ): Promise<ChunkSnapshot[]> {
-    const written: ChunkSnapshot[] = [];
-    for (const [i, write] of writes.entries()) {
-      try {
-        written.push(await this.#putChunk(messageId, write, encoded[i] as Uint8Array));
-      } catch (error) {
-        const committed = written.map((c) => c.index);
-        if (isConditionalCheckFailed(error)) {
-          throw new ConcurrentUpdateError(messageId, write.index, committed, { cause: error });
-        }
-        const after = committed.length > 0 ? ` (chunks ${committed.join(', ')} were written)` : '';
-        throw this.#translate(
-          error,
-          `${doing} chunk ${write.index} of message ${messageId}${after}`,
-        );
-      }
-    }
-    return written;
-  }
-
-  /** One conditional PutItem: the chunk must still be at `expected` (or not exist yet). */
-  async #putChunk(messageId: string, write: ChunkWrite, data: Uint8Array): Promise<ChunkSnapshot> {
-    const version = (write.expected ?? 0) + 1;
-    await this.#client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: messagePk(messageId) },
-          sk: { S: chunkSk(write.index) },
-          version: { N: String(version) },
-          data: { B: data },
-          observedAt: { S: write.observedAt },
-          // Plain counts for whoever looks at the table; the data blob is authoritative.
-          recipientCount: { N: String(write.recipients.length) },
-          outboxCount: { N: String(write.outbox.length) },
-        },
-        ...(write.expected === null
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': { N: String(write.expected) } },
-            }),
-      }),
-    );
-    return {
-      index: write.index,
-      version,
-      observedAt: write.observedAt,
-      recipients: write.recipients,
-      outbox: write.outbox,
-    };
-  }
-
-  /**
-   * The first write of every commit: moves META's `stateVersion` on, and its
-   * `chunkCount` (informational: load reads the chunks themselves) with it.
-   * Conditional on the version loaded and on the message still being active,
-   * so of two pollers the second fails here before writing any chunk, and a
-   * message that ended (or was untracked) takes no more state. Timeline:
-   *
-   *   A: load v1 ─────────────── claim v1→v2 ✓ ── write chunks ── finish(v2)
-   *   B:   load v1 ── claim v1→v2 ✗ (ConcurrentUpdateError, nothing written)
-   *   C:   load v1 (stale) ─────────────────────────────── finish(v1) ✗
-   */
-  async #claimState(messageId: string, meta: MetaOutbox, chunkCount: number): Promise<MetaOutbox> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: metaKey(messageId),
-          UpdateExpression: 'SET stateVersion = :next, chunkCount = :n',
-          ConditionExpression: 'stateVersion = :expected AND active = :true',
-          ExpressionAttributeValues: {
-            ':next': { N: String(meta.stateVersion + 1) },
-            ':expected': { N: String(meta.stateVersion) },
-            ':true': { BOOL: true },
-            ':n': { N: String(chunkCount) },
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new ConcurrentUpdateError(messageId, 'META', [], { cause: error });
-      }
-      throw this.#translate(error, `committing message ${messageId}`);
-    }
-    return { ...meta, stateVersion: meta.stateVersion + 1 };
-  }
-
-  async #batchWrite(messageId: string, batch: WriteRequest[]): Promise<void> {
-    let pending = batch;
-    for (let attempt = 0; attempt < BATCH_WRITE_ATTEMPTS; attempt++) {
-      if (attempt > 0) await this.#sleep(backoffMs(attempt - 1));
-      const out = await this.#send(`writing audit records of message ${messageId}`, () =>
-        this.#client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
-        ),
-      );
-      const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
-      if (unprocessed.length === 0) return;
-      pending = unprocessed;
-    }
-    throw new StoreThrottledError(
-      `DynamoDB left ${pending.length} audit record(s) of message ${messageId} unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts on table ${this.tableName}; retry later or raise the table's capacity`,
-    );
+    await conditionalWrite(send(unindexed), this.tableName, doing);
   }
 
   async #getMessage(messageId: string): Promise<TrackedMessage | null> {
-    const out = await this.#send(`reading message ${messageId}`, () =>
-      this.#client.send(
+    try {
+      const out = await this.#client.send(
         new GetItemCommand({
           TableName: this.tableName,
           Key: metaKey(messageId),
           ConsistentRead: true,
         }),
-      ),
-    );
-    return out.Item ? readMessage(out.Item) : null;
-  }
-
-  #query(input: QueryCommandInput, doing: string) {
-    return this.#send(doing, () => this.#client.send(new QueryCommand(input)));
-  }
-
-  /** Runs one SDK call, translating its errors. */
-  async #send<T>(doing: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
+      );
+      return out.Item ? readMessage(out.Item) : null;
     } catch (error) {
-      throw this.#translate(error, doing);
+      throw this.#translate(error, `reading message ${messageId}`);
     }
-  }
-
-  async #queryAll(input: QueryCommandInput, doing: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.#query({ ...input, ExclusiveStartKey: startKey }, doing);
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
-
-  #dueNames(): Record<string, string> {
-    return { '#duePk': DUE_INDEX.partitionKey.name, '#dueAt': DUE_INDEX.sortKey.name };
   }
 
   #translate(error: unknown, doing: string): unknown {
     return translateError(error, this.tableName, doing);
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

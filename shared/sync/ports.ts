@@ -4,7 +4,7 @@
  * these; tests may pass in-process fakes that honour the same contracts.
  */
 import type { SendPlan, SendReason } from '../calendar/commercial-hold.ts';
-import type { CatalogEvent, MessageEvent, RecipientEvent } from '../catalog/events.ts';
+import type { CatalogEvent, DetailType, MessageEvent, RecipientEvent } from '../catalog/events.ts';
 import type { FailureStreak } from '../lifecycle/poll-failure.ts';
 import type { BulkStatus, Metadata, RecipientState } from '../model.ts';
 
@@ -131,7 +131,7 @@ export interface StatusStore {
    * commit is then visible. Returns the message as it now stands.
    */
   commit(loaded: LoadedMessage, input: CommitInput): Promise<LoadedMessage>;
-  /** Writes one audit record per event (idempotent: same eventId, same record). */
+  /** Writes one audit record per event: the store hands them to its `AuditLog`. */
   writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void>;
   /** Removes these events from the outbox once the bus has accepted them. */
   markPublished(loaded: LoadedMessage, eventIds: readonly string[]): Promise<LoadedMessage>;
@@ -152,6 +152,35 @@ export interface StatusStore {
     nextPollAt: Date,
     options?: PollRecord,
   ): Promise<void>;
+}
+
+/** One audit record as `AuditLog.history` returns it. */
+export interface AuditRecord {
+  readonly eventId: string;
+  readonly detailType: DetailType;
+  /** The event as it was committed. */
+  readonly event: CatalogEvent;
+  readonly email: string;
+  readonly token: string;
+  readonly sequence: number;
+  /** ISO 8601. */
+  readonly statusAt: string;
+  /** ISO 8601. */
+  readonly observedAt: string;
+  /** Epoch seconds after which DynamoDB TTL may delete the record. */
+  readonly expiresAt: number;
+}
+
+/**
+ * The audit trail: one record per event the product commits, kept for a
+ * retention period. The outbox flush writes it (through `StatusStore.writeAudit`)
+ * before publishing; replay and the CLI's history read it.
+ */
+export interface AuditLog {
+  /** Writes one audit record per event (idempotent: same eventId, same record). */
+  writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void>;
+  /** Records of a message (optionally of one address), by email, token, then sequence. */
+  history(messageId: string, options?: { email?: string }): Promise<AuditRecord[]>;
 }
 
 export interface PublishResult {

@@ -4,11 +4,11 @@
  * that already have an event recognise it by its id.
  */
 import { type CatalogEvent, eventTime } from '../catalog/events.ts';
-import type { AuditRecord } from '../store/audit-record.ts';
-import type { EventPublisher } from './ports.ts';
+import type { AuditLog, AuditRecord, EventPublisher } from './ports.ts';
 
 export interface ReplayDeps {
-  readonly store: { history(messageId: string): Promise<readonly AuditRecord[]> };
+  /** Where the recorded events come from. */
+  readonly audit: Pick<AuditLog, 'history'>;
   readonly publisher: EventPublisher;
 }
 
@@ -35,7 +35,7 @@ export async function replayMessage(
   messageId: string,
   since: Date | null,
 ): Promise<ReplayResult> {
-  const events = selectForReplay(await deps.store.history(messageId), since);
+  const events = selectForReplay(await deps.audit.history(messageId), since);
   const result = await deps.publisher.publish(events);
   return {
     selected: events.length,

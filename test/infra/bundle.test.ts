@@ -77,7 +77,7 @@ beforeAll(async () => {
   );
   dynamo = await startDynamoServer();
   store = new DynamoStatusStore({ client: dynamo.client(), tableName: TABLE });
-  await store.createTable();
+  await store.admin.createTable();
   bus = await startLocalEventBridge();
   secrets = await startSecretsManager();
   sqs = await startSqs();
@@ -310,7 +310,7 @@ describe('the bundles', () => {
 
     beforeAll(async () => {
       fanStore = new DynamoStatusStore({ client: dynamo.client(), tableName: FAN_TABLE });
-      await fanStore.createTable();
+      await fanStore.admin.createTable();
       await fanStore.track('fanout-1', {}, new Date(Date.now() - 60_000));
     });
 

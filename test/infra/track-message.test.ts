@@ -27,7 +27,7 @@ beforeAll(async () => {
   // Only the default bus exists: publishing elsewhere fails as a deleted bus would.
   bus = await startLocalEventBridge({ buses: [] });
   store = new DynamoStatusStore({ client: dynamo.client(), tableName: 'track-test' });
-  await store.createTable();
+  await store.admin.createTable();
   eventBridge = new EventBridgeClient({
     region: 'us-east-1',
     endpoint: bus.url,

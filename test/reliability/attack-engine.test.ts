@@ -108,7 +108,7 @@ describe('finding 1: statuses named after Object.prototype members', () => {
     expect(
       (await h.store.listDue(new Date(h.now), { force: true })).map((m) => m.messageId),
     ).not.toContain(id);
-    const history = await h.store.history(id);
+    const history = await h.store.audit.history(id);
     expect(history.map((r) => r.detailType)).toContain('MessageTrackingExpired');
     const changes = onBus(id).filter((e) => typeof e.detail.sequence === 'number');
     expect(changes.map((e) => [e.detail.status, e.detail.sequence])).toEqual(
@@ -147,14 +147,14 @@ describe('finding 1: statuses named after Object.prototype members', () => {
     const after = await h.store.load(id);
     expect(after?.message).toMatchObject({ active: true, state: 'active' });
     expect(after?.outbox).toEqual([]);
-    expect((await h.store.history(id)).map((r) => r.detailType)).not.toContain(
+    expect((await h.store.audit.history(id)).map((r) => r.detailType)).not.toContain(
       'MessageTrackingExpired',
     );
 
     // commit: a recipient event with a broken field is refused the same way.
     const [recipient] = [...loaded.recipients.values()];
     if (!recipient) throw new Error('no recipient');
-    const event = (await h.store.history(id)).find(
+    const event = (await h.store.audit.history(id)).find(
       (r) => r.detailType !== 'MessageTrackingStarted',
     )?.event;
     if (!event) throw new Error('no recipient event');
@@ -252,7 +252,7 @@ describe('finding 1: statuses named after Object.prototype members', () => {
     const expectedCounts = countByStatus(recipients);
     expect(read?.outbox).toHaveLength(1);
     expect(countsOf(read?.outbox[0]?.detail)).toEqual(expectedCounts);
-    const history = await h.store.history(id);
+    const history = await h.store.audit.history(id);
     const ending = history.find((r) => r.detailType === 'MessageTrackingExpired');
     expect(countsOf(ending?.event.detail)).toEqual(expectedCounts);
     if (!read) throw new Error('not readable');
@@ -273,7 +273,7 @@ describe('finding 1: statuses named after Object.prototype members', () => {
       (await h.store.listDue(new Date(h.now), { force: true })).map((m) => m.messageId),
     ).not.toContain(id);
 
-    const replay = await replayMessage({ store: h.store, publisher: h.publisher }, id, null);
+    const replay = await replayMessage({ audit: h.store.audit, publisher: h.publisher }, id, null);
     expect(replay).toMatchObject({ failed: 0 });
     expect(replay.accepted).toBe(replay.selected);
   });

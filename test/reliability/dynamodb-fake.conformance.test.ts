@@ -429,7 +429,7 @@ describe('in-process DynamoDB fake vs dynalite', () => {
           recipients: [...l.recipients.entries()],
           outbox: l.outbox.map((e) => e.detail.eventId),
         };
-      await store.createTable();
+      await store.admin.createTable();
       log.push(await store.track('m-1', { campaign: 'c' }, clock));
       log.push(await store.track('m-2', {}, new Date(clock.getTime() + 1)));
       log.push(await store.track('m-1', { other: 'x' }, clock));
@@ -460,8 +460,8 @@ describe('in-process DynamoDB fake vs dynalite', () => {
         );
       }
       log.push(snapshot(await store.load('m-1')));
-      log.push((await store.history('m-1')).map((r) => [r.eventId, r.sequence, r.email]));
-      log.push((await store.history('m-1', { email: 'a@x.fr' })).length);
+      log.push((await store.audit.history('m-1')).map((r) => [r.eventId, r.sequence, r.email]));
+      log.push((await store.audit.history('m-1', { email: 'a@x.fr' })).length);
       log.push(await store.untrack('m-2'));
       log.push((await store.listDue(clock, { force: true, limit: 5 })).map((m) => m.messageId));
       log.push(await store.load('nope'));

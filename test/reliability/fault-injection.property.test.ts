@@ -506,7 +506,7 @@ async function runHistory(h: History, sabotage: Sabotage = (d) => d): Promise<Hi
     });
 
   const clean = collaborators('clean', false);
-  await clean.store.createTable();
+  await clean.store.admin.createTable();
   // MessageTrackingStarted waits in the outbox: the first (faulty) cycle publishes it.
   for (const s of scripts) {
     await clean.store.track(s.messageId, s.metadata, new Date(now), trackingStarted);
@@ -700,7 +700,7 @@ async function checkInvariants(
       continue;
     }
     if (loaded.outbox.length > 0) problems.push(`${script.messageId}: outbox not empty`);
-    const audited = new Set((await store.history(script.messageId)).map((r) => r.eventId));
+    const audited = new Set((await store.audit.history(script.messageId)).map((r) => r.eventId));
 
     // Message-level events: one start, first on the bus; at most one ending, matching the state.
     const lifecycle = messageEvents.get(script.messageId) ?? [];

@@ -44,7 +44,7 @@ export async function startHarness(options: { tableName?: string } = {}): Promis
   const bus = await startLocalEventBridge();
   const tableName = options.tableName ?? 'status-sync-test';
   const store = new DynamoStatusStore({ client: dynamo.client(), tableName, sleep: fastSleep });
-  await store.createTable();
+  await store.admin.createTable();
   const eventBridge = new EventBridgeClient({
     region: 'us-east-1',
     endpoint: bus.url,

@@ -181,7 +181,7 @@ describe('hashEmails', () => {
   it('on the bus only hashes arrive, while the audit trail keeps the addresses', async () => {
     const db = new FakeDynamoDB();
     const store = new DynamoStatusStore({ client: db.client(), tableName: 'pii-test' });
-    await store.createTable();
+    await store.admin.createTable();
     await store.track('m-1', {}, AT);
     const loaded = await store.load('m-1');
     if (!loaded) throw new Error('not tracked');
@@ -222,7 +222,7 @@ describe('hashEmails', () => {
       diff.events.map((e) => e.detail.eventId),
     );
     expect(JSON.stringify(bus.events)).not.toMatch(/example\.com/i);
-    const audit = await store.history('m-1');
+    const audit = await store.audit.history('m-1');
     expect(audit.map((r) => r.email).sort()).toEqual([
       'Ann@Example.com',
       'Ann@Example.com',

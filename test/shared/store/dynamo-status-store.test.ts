@@ -358,9 +358,9 @@ describe('DynamoStatusStore.writeAudit and history', () => {
       'BatchWriteItemCommand',
       'BatchWriteItemCommand',
     ]);
-    const first = await store.history('m-1');
+    const first = await store.audit.history('m-1');
     await store.writeAudit('m-1', events);
-    const second = await store.history('m-1');
+    const second = await store.audit.history('m-1');
 
     expect(first).toHaveLength(60);
     expect(second).toEqual(first);
@@ -372,7 +372,7 @@ describe('DynamoStatusStore.writeAudit and history', () => {
     const { store, client } = await freshStore(server);
     const event = eventOf('m-1', recipient(1), '2026-03-01T10:01:00.000Z');
     await store.writeAudit('m-1', [event, event]);
-    const [record] = await store.history('m-1');
+    const [record] = await store.audit.history('m-1');
     expect(record?.event).toEqual(event);
     const { Items } = await client.send(
       new QueryCommand({
@@ -398,10 +398,10 @@ describe('DynamoStatusStore.writeAudit and history', () => {
     await store.writeAudit('m-1', events);
 
     expect(
-      (await store.history('m-1', { email: 'bob@example.com' })).map((r) => r.eventId),
+      (await store.audit.history('m-1', { email: 'bob@example.com' })).map((r) => r.eventId),
     ).toEqual(['b1', 'b2', 'b3']);
-    expect((await store.history('m-1')).map((r) => r.eventId)).toEqual(['a1', 'b1', 'b2', 'b3']);
-    expect(await store.history('other')).toEqual([]);
+    expect((await store.audit.history('m-1')).map((r) => r.eventId)).toEqual(['a1', 'b1', 'b2', 'b3']);
+    expect(await store.audit.history('other')).toEqual([]);
   });
 
   it('refuses an event of another message', async () => {
@@ -414,7 +414,7 @@ describe('DynamoStatusStore.writeAudit and history', () => {
 describe('DynamoStatusStore.createTable', () => {
   it('is idempotent and tableExists sees the table', async () => {
     const { store } = await freshStore(server);
-    expect(await store.tableExists()).toBe(true);
-    expect(await store.createTable()).toEqual({ created: false });
+    expect(await store.admin.tableExists()).toBe(true);
+    expect(await store.admin.createTable()).toEqual({ created: false });
   });
 });

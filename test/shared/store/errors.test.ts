@@ -66,7 +66,7 @@ describe('DynamoStatusStore on a missing table', () => {
     expect((error as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     await expect(store.track('m-1', {}, T0)).rejects.toThrow(TableNotFoundError);
     await expect(store.listDue(T0)).rejects.toThrow(TableNotFoundError);
-    expect(await store.tableExists()).toBe(false);
+    expect(await store.admin.tableExists()).toBe(false);
   });
 });
 
@@ -231,7 +231,7 @@ describe('DynamoStatusStore.createTable', () => {
         },
       });
 
-    expect(await store.createTable()).toEqual({ created: true });
+    expect(await store.admin.createTable()).toEqual({ created: true });
     expect(mock.commandCalls(DescribeTableCommand)).toHaveLength(3);
     expect(sleeps).toEqual([1000, 1000]);
   });

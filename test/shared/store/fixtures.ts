@@ -109,7 +109,7 @@ export async function freshStore(
     tableName: `status-${process.pid}-${tables}`,
     ...options,
   });
-  await store.createTable();
+  await store.admin.createTable();
   const requests = countRequests(client);
   return { store, client, requests };
 }
