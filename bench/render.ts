@@ -382,7 +382,7 @@ function renderSchedule(s: readonly ScheduleSummary[]): string {
               .join(', ')}`,
         )
         .join('; ') +
-      '. Expired messages are ones with a recipient whose report comes after the 48 h window (slow reports). A recipient final once stays final (`finalAt`, issue 10): a `SPAM_COMPLAINT` or an unsubscribe after a delivery no longer keeps a message polled until 48 h (about 1.5 % of messages expired for that reason before the change; the counts above are today\'s).',
+      ". Expired messages are ones with a recipient whose report comes after the 48 h window (slow reports). A recipient final once stays final (`finalAt`, issue 10): a `SPAM_COMPLAINT` or an unsubscribe after a delivery no longer keeps a message polled until 48 h (about 1.5 % of messages expired for that reason before the change; the counts above are today's).",
     '',
   ].join('\n');
 }

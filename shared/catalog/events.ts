@@ -161,11 +161,7 @@ export const messagePollFailingDetail = z
       .describe(
         'Kind of the failure, as in the SyncErrors metric: transient, rate-limited, store, publish, reply-mismatch, configuration, ...',
       ),
-    failures: z
-      .number()
-      .int()
-      .positive()
-      .describe('Polls in a row that failed with this kind.'),
+    failures: z.number().int().positive().describe('Polls in a row that failed with this kind.'),
     failingSince: isoDateTime.describe('When the first of those polls failed, ISO 8601.'),
     error: z
       .string()
