@@ -12,7 +12,6 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
 import {
   addMetric,
   DIMENSIONS,
@@ -22,6 +21,7 @@ import {
 } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 import type { ErrorKind } from '../shared/errors.ts';
+import { parseWorkItemBody } from '../shared/queue/work-item-body.ts';
 import { type MessageOutcome, type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
 import { throttledProvider } from '../shared/sync/throttled-provider.ts';
 import { loadApiKey } from './api-key.ts';
@@ -40,8 +40,6 @@ export const RETRY_KINDS: ReadonlySet<ErrorKind> = new Set([
   'configuration',
 ]);
 
-const body = z.object({ messageId: z.string().min(1).max(256) });
-
 export class RetryLater extends Error {
   override readonly name = 'RetryLater';
 }
@@ -55,13 +53,16 @@ export interface WorkerDeps {
 
 export function createWorkerHandler(deps: WorkerDeps) {
   const record = async (r: SQSRecord) => {
-    const parsed = body.safeParse(JSON.parse(r.body || 'null'));
-    if (!parsed.success) {
-      // A malformed work item will never succeed: log it and let it go.
-      deps.logger.error('dropping malformed work item', { sqsMessageId: r.messageId });
+    const item = parseWorkItemBody(r.body);
+    if (!item.ok) {
+      // A malformed work item will never succeed: log it and let it go (the batch reports success).
+      deps.logger.error(LOG_MESSAGES.workItemRejected, {
+        sqsMessageId: r.messageId,
+        problem: item.problem,
+      });
       return;
     }
-    const outcome = await syncMessage(deps.syncDeps(), parsed.data.messageId);
+    const outcome = await syncMessage(deps.syncDeps(), item.messageId);
     recordOutcome(deps.metrics, outcome);
     if (outcome.kind === 'error' && RETRY_KINDS.has(outcome.errorKind)) {
       deps.logger.warn(LOG_MESSAGES.workerSyncFailed, {

@@ -121,6 +121,8 @@ export const LOG_MESSAGES = {
   dispatchSummary: 'dispatch summary',
   /** The worker's line for a failed sync, with `messageId`, `errorKind` and `reason`. */
   workerSyncFailed: 'message sync failed; redelivered later',
+  /** The worker's line for a work item that can never be synced, with `sqsMessageId` and `problem`. */
+  workItemRejected: 'dropping malformed work item',
 } as const;
 
 /**

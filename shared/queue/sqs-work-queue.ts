@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkItem, WorkQueue } from '../sync/dispatch.ts';
 import { QueueError } from './errors.ts';
+import { formatWorkItemBody } from './work-item-body.ts';
 
 const BATCH = 10;
 
@@ -50,7 +51,7 @@ export class SqsWorkQueue implements WorkQueue {
             QueueUrl: this.#o.queueUrl,
             Entries: pending.map(({ id, item }) => ({
               Id: id,
-              MessageBody: JSON.stringify({ messageId: item.messageId }),
+              MessageBody: formatWorkItemBody(item.messageId),
               MessageGroupId: item.messageId,
               MessageDeduplicationId: dedupKey(item.dedupId),
             })),

@@ -5,7 +5,7 @@
  * The dispatcher is also the first half of the shared rate limit: it runs once a
  * minute (the smallest schedule rate) and enqueues at most `budgetPerMinute`
  * messages, each of which costs one provider request when all goes well. The
- * workers' own throttle covers retries and redeliveries (see `worker-throttle.ts`).
+ * workers' own throttle covers retries and redeliveries (see `throttled-provider.ts`).
  */
 import type { StatusStore, TrackedMessage } from './ports.ts';
 
