@@ -41,6 +41,7 @@ import { isConditionalCheckFailed, StoreError, translateError } from './errors.t
 import { checkEvents } from './event-check.ts';
 import { planFittingCommit } from './fit-chunks.ts';
 import { listDueMessages } from './list-due.ts';
+import { listAllMessages } from './list-messages.ts';
 import { messageItem, metaKey, readMessage } from './message-item.ts';
 import { loadMessage } from './message-load.ts';
 import { type ChunkSnapshot, mergeChunks, toLoaded, versionOf } from './message-version.ts';
@@ -205,6 +206,11 @@ export class DynamoStatusStore implements StatusStore {
    */
   listDue(now: Date, options: { force?: boolean; limit?: number } = {}): Promise<TrackedMessage[]> {
     return listDueMessages(this.#table, now, options);
+  }
+
+  /** Every tracked message, active or ended (a Scan, for operators: see list-messages.ts). */
+  listAll(): Promise<TrackedMessage[]> {
+    return listAllMessages(this.#client, this.tableName);
   }
 
   /** The message, its recipients and its outbox in one strongly consistent Query (message-load.ts). */
