@@ -23,7 +23,10 @@ const envSchema = z.object({
   MAILPARTNER_FORMAT: z.enum(['json', 'xml']).default('json'),
   TABLE_NAME: z.string().min(3).max(255).default('mailpartner-status-sync'),
   EVENT_BUS_NAME: z.string().min(1).max(256).default('default'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  // No default: unset, the SDK's own chain decides (the profile's region, then instance metadata).
+  AWS_REGION: z.string().min(1).optional(),
+  // The AWS CLI's name for it; the JavaScript SDK reads AWS_REGION only.
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
   POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   MAX_POLL_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(30),
@@ -107,7 +110,11 @@ export interface Config {
   readonly format: 'json' | 'xml';
   readonly tableName: string;
   readonly eventBusName: string;
-  readonly region: string;
+  /**
+   * AWS_REGION, else AWS_DEFAULT_REGION; undefined leaves it to the SDK's chain
+   * (the profile's `region`), which fails with "Region is missing" if nothing is set.
+   */
+  readonly region: string | undefined;
   readonly concurrency: number;
   /** Schedule and end-of-tracking settings. */
   readonly policy: LifecyclePolicy;
@@ -155,7 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     format: e.MAILPARTNER_FORMAT,
     tableName: e.TABLE_NAME,
     eventBusName: e.EVENT_BUS_NAME,
-    region: e.AWS_REGION,
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
     concurrency: e.POLL_CONCURRENCY,
     policy: lifecyclePolicy({
       minIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
