@@ -11,10 +11,9 @@ import { type LocalEventBridge, startLocalEventBridge } from '../local/eventbrid
 import { type MailPartnerSimulator, startSimulator } from '../local/simulator/server.ts';
 import { DEFAULT_POLICY } from '../shared/lifecycle/policy.ts';
 import { createMailPartnerClient } from '../shared/mailpartner/client.ts';
+import type { StatusProvider, SyncDeps } from '../shared/ports.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
-import type { StatusProvider } from '../shared/sync/ports.ts';
-import type { SyncDeps } from '../shared/sync/sync-message.ts';
 import { RequestMeter } from './request-meter.ts';
 
 export const BENCH_API_KEY = 'mp-bench-KEY-0b7e2d';
@@ -63,7 +62,7 @@ export async function startLoopback(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   meter.attachEventBridge(eventBridge);
-  // Production settings (functions/runtime.ts): only the clients differ.
+  // Production settings (runtime/runtime.ts): only the clients differ.
   const store = new DynamoStatusStore({ client: dynamoClient, tableName });
   await store.admin.createTable();
   const publisher = new EventBridgePublisher({ client: eventBridge, eventBusName: 'default' });

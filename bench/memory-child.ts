@@ -16,9 +16,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_POLICY } from '../shared/lifecycle/policy.ts';
 import { createMailPartnerClient } from '../shared/mailpartner/client.ts';
 import { parseBulkStatusReply } from '../shared/mailpartner/parse-reply.ts';
+import type { StatusProvider } from '../shared/ports.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
-import type { StatusProvider } from '../shared/sync/ports.ts';
 import { type MessageOutcome, syncMessage } from '../shared/sync/sync-message.ts';
 import { trackMessage } from '../shared/sync/track-message.ts';
 

@@ -16,7 +16,7 @@ import pLimit from 'p-limit';
 import { EVENT_SOURCE, eventTime } from '../shared/catalog/events.ts';
 import { diffRecipients } from '../shared/diff/diff.ts';
 import { type RecipientState, recipientKey } from '../shared/model.ts';
-import type { StatusProvider } from '../shared/sync/ports.ts';
+import type { StatusProvider } from '../shared/ports.ts';
 
 export interface NaiveOptions {
   readonly dynamo: DynamoDBClient;

@@ -8,6 +8,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
+import { storeClientSettings } from '../runtime/aws-client-settings.ts';
+import { lazyHandler } from '../runtime/lazy-handler.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import {
   addMetric,
   LOG_MESSAGES,
@@ -15,12 +18,9 @@ import {
   SERVICES,
 } from '../shared/catalog/telemetry.ts';
 import { ENV, loadConfig } from '../shared/config.ts';
+import type { StatusStore, WorkQueue } from '../shared/ports.ts';
 import { SqsWorkQueue } from '../shared/queue/sqs-work-queue.ts';
-import { type DispatchSummary, dispatchDue, type WorkQueue } from '../shared/sync/dispatch.ts';
-import type { StatusStore } from '../shared/sync/ports.ts';
-import { storeClientSettings } from './aws-client-settings.ts';
-import { lazyHandler } from './lazy-handler.ts';
-import { createRuntime } from './runtime.ts';
+import { type DispatchSummary, dispatchDue } from '../shared/sync/dispatch.ts';
 
 export interface DispatcherDeps {
   readonly store: Pick<StatusStore, 'listDue'>;

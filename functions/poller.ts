@@ -8,12 +8,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { loadApiKey } from '../runtime/api-key.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { addMetric, DIMENSIONS, METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
+import type { SyncDeps } from '../shared/ports.ts';
 import { type CycleSummary, runCycle } from '../shared/sync/sync-cycle.ts';
-import type { SyncDeps } from '../shared/sync/sync-message.ts';
-import { loadApiKey } from './api-key.ts';
-import { createRuntime } from './runtime.ts';
 
 /** Stop starting new messages this long before Lambda's deadline. */
 export const DEADLINE_MARGIN_MS = 20_000;

@@ -15,6 +15,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { createRuntime } from '../runtime/runtime.ts';
 import { addMetric, METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
 import {
   TRACK_MESSAGE_DETAIL_TYPE,
@@ -23,10 +24,9 @@ import {
 } from '../shared/catalog/track-message.ts';
 import { loadConfig } from '../shared/config.ts';
 import { StatusSyncError } from '../shared/errors.ts';
+import type { SyncDeps } from '../shared/ports.ts';
 import { InvalidTrackRequestError } from '../shared/store/errors.ts';
-import type { SyncDeps } from '../shared/sync/sync-message.ts';
 import { trackMessage } from '../shared/sync/track-message.ts';
-import { createRuntime } from './runtime.ts';
 
 // The contract lives in the catalog; re-exported for local/track-message-rule.ts.
 export { TRACK_MESSAGE_DETAIL_TYPE };

@@ -12,6 +12,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { loadApiKey } from '../runtime/api-key.ts';
+import { lazyHandler } from '../runtime/lazy-handler.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import {
   addMetric,
   DIMENSIONS,
@@ -21,12 +24,10 @@ import {
 } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 import type { ErrorKind } from '../shared/errors.ts';
+import type { SyncDeps } from '../shared/ports.ts';
 import { parseWorkItemBody } from '../shared/queue/work-item-body.ts';
-import { type MessageOutcome, type SyncDeps, syncMessage } from '../shared/sync/sync-message.ts';
+import { type MessageOutcome, syncMessage } from '../shared/sync/sync-message.ts';
 import { throttledProvider } from '../shared/sync/throttled-provider.ts';
-import { loadApiKey } from './api-key.ts';
-import { lazyHandler } from './lazy-handler.ts';
-import { createRuntime } from './runtime.ts';
 
 /** Outcomes worth a redelivery; the others are settled by the schedule or are permanent. */
 export const RETRY_KINDS: ReadonlySet<ErrorKind> = new Set([

@@ -8,9 +8,9 @@
  */
 import { formatSummaryLine } from '../cli/format.ts';
 import type { LifecyclePolicy } from '../shared/lifecycle/policy.ts';
-import type { StatusStore } from '../shared/sync/ports.ts';
+import type { StatusStore, SyncDeps } from '../shared/ports.ts';
 import { type CycleSummary, runCycle } from '../shared/sync/sync-cycle.ts';
-import type { MessageOutcome, SyncDeps } from '../shared/sync/sync-message.ts';
+import type { MessageOutcome } from '../shared/sync/sync-message.ts';
 
 export interface SyncLoopOptions {
   readonly base: Omit<SyncDeps, 'policy' | 'log'>;

@@ -6,7 +6,7 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { parseTrackMessage, TRACK_MESSAGE_DETAIL_TYPE } from '../functions/track-message.ts';
-import type { SyncDeps } from '../shared/sync/sync-message.ts';
+import type { SyncDeps } from '../shared/ports.ts';
 import { type TrackOutcome, trackMessage } from '../shared/sync/track-message.ts';
 import type { LocalRule } from './bus-rules.ts';
 import { compileEventPattern } from './event-pattern.ts';

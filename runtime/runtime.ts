@@ -9,11 +9,16 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Config } from '../shared/config.ts';
 import { createMailPartnerClient } from '../shared/mailpartner/client.ts';
 import { ProviderConfigurationError } from '../shared/mailpartner/errors.ts';
+import type {
+  AuditLog,
+  EventPublisher,
+  StatusProvider,
+  SyncDeps,
+  SyncLogger,
+} from '../shared/ports.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
 import { hashEmails } from '../shared/publisher/pii.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
-import type { AuditLog, EventPublisher, StatusProvider } from '../shared/sync/ports.ts';
-import type { SyncDeps, SyncLogger } from '../shared/sync/sync-message.ts';
 import {
   type AwsTimeouts,
   busClientSettings,

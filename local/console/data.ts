@@ -9,8 +9,9 @@
  * `<data dir>/messages.json` so ended messages still show after a restart.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import type { TrackedMessage } from '../../shared/domain/tracked-message.ts';
+import type { AuditRecord } from '../../shared/ports.ts';
 import type { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
-import type { AuditRecord, TrackedMessage } from '../../shared/sync/ports.ts';
 
 /** One row of the messages table. */
 export interface MessageRow extends TrackedMessage {

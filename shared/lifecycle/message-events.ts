@@ -10,8 +10,8 @@ import {
   SNAPSHOT_PART_SIZE,
 } from '../catalog/events.ts';
 import { eventIdFor } from '../diff/event-id.ts';
+import type { TrackedMessage } from '../domain/tracked-message.ts';
 import type { RecipientState } from '../model.ts';
-import type { TrackedMessage } from '../sync/ports.ts';
 import { listPending, summarizeStatuses } from './ending-summary.ts';
 import type { FailureStreak } from './poll-failure.ts';
 

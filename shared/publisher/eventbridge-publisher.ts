@@ -21,7 +21,7 @@ import {
   eventTime,
   parseCatalogEvent,
 } from '../catalog/events.ts';
-import type { EventPublisher, PublishResult } from '../sync/ports.ts';
+import type { EventPublisher, PublishResult } from '../ports.ts';
 import { entrySize, PUT_EVENTS_MAX_ENTRIES, planBatches } from './batching.ts';
 import { BUS_NOT_FOUND, classifyCallError, RETRYABLE_ENTRY_ERROR_CODES } from './error-codes.ts';
 import {

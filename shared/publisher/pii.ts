@@ -9,7 +9,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { CatalogEvent } from '../catalog/events.ts';
-import type { EventPublisher, PublishResult } from '../sync/ports.ts';
+import type { EventPublisher, PublishResult } from '../ports.ts';
 
 /** Marks a hashed address, naming the algorithm so consumers know how to reproduce it. */
 export const EMAIL_HASH_PREFIX = 'hmac-sha256:';

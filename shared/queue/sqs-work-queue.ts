@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { WorkItem, WorkQueue } from '../sync/dispatch.ts';
+import type { WorkItem, WorkQueue } from '../ports.ts';
 import { QueueError } from './errors.ts';
 import { formatWorkItemBody } from './work-item-body.ts';
 

@@ -4,7 +4,7 @@
  */
 import { type CatalogEvent, eventTime, isRecipientEvent } from '../catalog/events.ts';
 import { type RecipientState, recipientKey } from '../model.ts';
-import type { AuditRecord } from '../sync/ports.ts';
+import type { AuditRecord } from '../ports.ts';
 import { type Item, readNumber, readString } from './attributes.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
 import { auditSk, messagePk } from './keys.ts';

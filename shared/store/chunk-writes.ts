@@ -4,7 +4,7 @@
  */
 import type { CatalogEvent } from '../catalog/events.ts';
 import { type RecipientState, recipientKey } from '../model.ts';
-import type { CommitInput } from '../sync/ports.ts';
+import type { CommitInput } from '../ports.ts';
 import { StoreError } from './errors.ts';
 import type { MessageVersion } from './message-version.ts';
 import { CHUNK_RECIPIENTS, type ChunkData } from './state-chunk.ts';

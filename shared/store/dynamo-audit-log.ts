@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { CatalogEvent } from '../catalog/events.ts';
 import type { RecipientState } from '../model.ts';
-import type { AuditLog, AuditRecord } from '../sync/ports.ts';
+import type { AuditLog, AuditRecord } from '../ports.ts';
 import type { Item } from './attributes.ts';
 import { auditItem, readAuditItem } from './audit-record.ts';
 import { batchWriteAll } from './batch-write.ts';

@@ -15,17 +15,9 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { CatalogEvent, MessageEvent } from '../catalog/events.ts';
+import type { LoadedMessage, TrackedMessage, TrackingState } from '../domain/tracked-message.ts';
 import type { Metadata } from '../model.ts';
-import type {
-  CommitInput,
-  LoadedMessage,
-  PollRecord,
-  StatusStore,
-  TrackedMessage,
-  TrackingState,
-  TrackOptions,
-  TrackResult,
-} from '../sync/ports.ts';
+import type { CommitInput, PollRecord, StatusStore, TrackOptions, TrackResult } from '../ports.ts';
 import {
   claimState,
   encodeWrites,

@@ -13,7 +13,7 @@
  * are not atomic), so a chunk that outgrows the limit without newcomers, or a
  * single recipient too large on its own, is still an ItemTooLargeError.
  */
-import type { CommitInput } from '../sync/ports.ts';
+import type { CommitInput } from '../ports.ts';
 import { type ChunkWrite, planCommit } from './chunk-writes.ts';
 import { chunkSk } from './keys.ts';
 import type { MessageVersion } from './message-version.ts';

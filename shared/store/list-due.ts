@@ -3,7 +3,7 @@
  * (never a Scan), oldest due first, page by page up to a limit.
  */
 import type { QueryCommandInput } from '@aws-sdk/client-dynamodb';
-import type { TrackedMessage } from '../sync/ports.ts';
+import type { TrackedMessage } from '../domain/tracked-message.ts';
 import type { Item } from './attributes.ts';
 import type { TableRef } from './chunk-io.ts';
 import { StoreError } from './errors.ts';

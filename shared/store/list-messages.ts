@@ -17,7 +17,7 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type { TrackedMessage } from '../sync/ports.ts';
+import type { TrackedMessage } from '../domain/tracked-message.ts';
 import type { Item } from './attributes.ts';
 import { translateError } from './errors.ts';
 import { META_SK } from './keys.ts';

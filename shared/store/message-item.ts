@@ -4,9 +4,9 @@
  */
 import type { SendReason } from '../calendar/commercial-hold.ts';
 import { isRecipientEvent, type MessageEvent } from '../catalog/events.ts';
+import type { TrackedMessage, TrackingState } from '../domain/tracked-message.ts';
 import type { FailureStreak } from '../lifecycle/poll-failure.ts';
 import type { RecipientState } from '../model.ts';
-import type { TrackedMessage, TrackingState } from '../sync/ports.ts';
 import {
   type Item,
   readBoolean,

@@ -5,7 +5,7 @@
  * recipients or more, depending on how well their state compresses).
  */
 
-import type { LoadedMessage } from '../sync/ports.ts';
+import type { LoadedMessage } from '../domain/tracked-message.ts';
 import { type Item, readBinary, readNumber, readString } from './attributes.ts';
 import type { TableRef } from './chunk-io.ts';
 import { CorruptItemError } from './errors.ts';

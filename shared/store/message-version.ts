@@ -3,8 +3,8 @@
  * message is assembled from its state chunks. Pure: no SDK.
  */
 
+import type { LoadedMessage, TrackedMessage } from '../domain/tracked-message.ts';
 import { type RecipientState, recipientKey } from '../model.ts';
-import type { LoadedMessage, TrackedMessage } from '../sync/ports.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
 import { EMPTY_META_OUTBOX, type MetaOutbox } from './message-item.ts';
 import type { ChunkData } from './state-chunk.ts';

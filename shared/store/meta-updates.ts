@@ -4,7 +4,8 @@
  * through `conditionalWrite`; each condition is what makes it safe to race.
  */
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import type { PollRecord, TrackingState } from '../sync/ports.ts';
+import type { TrackingState } from '../domain/tracked-message.ts';
+import type { PollRecord } from '../ports.ts';
 import { OUTBOX_VERSION_MATCHES } from './chunk-io.ts';
 import { type MetaOutbox, metaKey } from './message-item.ts';
 import { DUE_INDEX } from './table.ts';

@@ -17,7 +17,7 @@
  */
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { MessageEvent } from '../catalog/events.ts';
-import type { TrackedMessage } from '../sync/ports.ts';
+import type { TrackedMessage } from '../domain/tracked-message.ts';
 import { stringMap } from './attributes.ts';
 import { type MetaOutbox, metaKey } from './message-item.ts';
 import { DUE_INDEX, DUE_PARTITION } from './table.ts';

@@ -7,22 +7,8 @@
  * messages, each of which costs one provider request when all goes well. The
  * workers' own throttle covers retries and redeliveries (see `throttled-provider.ts`).
  */
-import type { StatusStore, TrackedMessage } from './ports.ts';
-
-/** One unit of work: sync this message. */
-export interface WorkItem {
-  readonly messageId: string;
-  /**
-   * Deduplication key: the same due instance dispatched twice (an overlapping or
-   * retried dispatcher run) is delivered once by a FIFO queue.
-   */
-  readonly dedupId: string;
-}
-
-export interface WorkQueue {
-  /** Enqueues items; reports which could not be enqueued after retries. */
-  enqueue(items: readonly WorkItem[]): Promise<{ readonly failed: readonly string[] }>;
-}
+import type { TrackedMessage } from '../domain/tracked-message.ts';
+import type { StatusStore, WorkItem, WorkQueue } from '../ports.ts';
 
 export interface DispatchSummary {
   /** Due messages seen: at most budget + 1 (enough to tell whether the budget capped). */

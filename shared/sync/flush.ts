@@ -10,8 +10,8 @@
  * cycle republished the same first part and never got further.
  */
 import type { CatalogEvent } from '../catalog/events.ts';
-import type { LoadedMessage, PublishResult } from './ports.ts';
-import type { SyncDeps } from './sync-message.ts';
+import type { LoadedMessage } from '../domain/tracked-message.ts';
+import type { PublishResult, SyncDeps } from '../ports.ts';
 
 /**
  * Events published (and their removal recorded) at a time: one state chunk's

@@ -8,6 +8,7 @@
  * that just failed may fail again, and the next cycle retries anyway.
  */
 
+import type { TrackedMessage } from '../domain/tracked-message.ts';
 import type { ErrorKind } from '../errors.ts';
 import { messagePollFailing } from '../lifecycle/message-events.ts';
 import {
@@ -16,8 +17,7 @@ import {
   failureBackoffMs,
   nextStreak,
 } from '../lifecycle/poll-failure.ts';
-import type { TrackedMessage } from './ports.ts';
-import type { SyncDeps } from './sync-message.ts';
+import type { SyncDeps } from '../ports.ts';
 
 export interface FailureRecord {
   readonly streak: FailureStreak;

@@ -4,7 +4,7 @@
  * that already have an event recognise it by its id.
  */
 import { type CatalogEvent, eventTime } from '../catalog/events.ts';
-import type { AuditLog, AuditRecord, EventPublisher } from './ports.ts';
+import type { AuditLog, AuditRecord, EventPublisher } from '../ports.ts';
 
 export interface ReplayDeps {
   /** Where the recorded events come from. */

@@ -6,7 +6,8 @@
 import pLimit from 'p-limit';
 import { isRecipientEvent } from '../catalog/events.ts';
 import type { ErrorKind } from '../errors.ts';
-import type { MessageOutcome, SyncDeps } from './sync-message.ts';
+import type { SyncDeps } from '../ports.ts';
+import type { MessageOutcome } from './sync-message.ts';
 import { syncMessage } from './sync-message.ts';
 
 export interface CycleOptions {

@@ -18,43 +18,19 @@
  */
 import type { CatalogEvent } from '../catalog/events.ts';
 import { diffRecipients } from '../diff/diff.ts';
+import type { LoadedMessage, TrackedMessage, TrackingState } from '../domain/tracked-message.ts';
 import type { ErrorKind } from '../errors.ts';
 import {
   messageNotFound,
   trackingCompleted,
   trackingExpired,
 } from '../lifecycle/message-events.ts';
-import { carryFinal, type Decision, decide, type LifecyclePolicy } from '../lifecycle/policy.ts';
+import { carryFinal, type Decision, decide } from '../lifecycle/policy.ts';
+import type { SyncDeps } from '../ports.ts';
 import { classifyError, errorMessage } from './error-kind.ts';
 import { OutboxStuck } from './errors.ts';
 import { flush } from './flush.ts';
-import type {
-  EventPublisher,
-  LoadedMessage,
-  StatusProvider,
-  StatusStore,
-  TrackedMessage,
-  TrackingState,
-} from './ports.ts';
 import { type FailureRecord, recordFailure } from './record-failure.ts';
-
-/** Collaborators of a sync, all injected (the clock too). */
-export interface SyncDeps {
-  readonly provider: StatusProvider;
-  readonly store: StatusStore;
-  readonly publisher: EventPublisher;
-  readonly clock: () => Date;
-  /** When to poll next and when tracking ends (see `shared/lifecycle/policy.ts`). */
-  readonly policy: LifecyclePolicy;
-  readonly log?: SyncLogger;
-}
-
-/** The subset of a structured logger the use case needs (Powertools' Logger fits). */
-export interface SyncLogger {
-  info(message: string, extra: Record<string, unknown>): void;
-  warn(message: string, extra: Record<string, unknown>): void;
-  error(message: string, extra: Record<string, unknown>): void;
-}
 
 interface OutcomeBase {
   readonly messageId: string;

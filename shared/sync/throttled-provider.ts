@@ -11,9 +11,9 @@
  * sequential ~200 ms polls (≈ 300/min), so the throttle only bites in bursts.
  */
 import pThrottle from 'p-throttle';
+import type { StatusProvider } from '../ports.ts';
 import { classifyError } from './error-kind.ts';
 import { ProviderPausedError } from './errors.ts';
-import type { StatusProvider } from './ports.ts';
 
 export interface ThrottleOptions {
   /** Requests this worker may make per minute. */

@@ -10,9 +10,8 @@
 import { planSend } from '../calendar/commercial-hold.ts';
 import { trackingStarted } from '../lifecycle/message-events.ts';
 import type { Metadata } from '../model.ts';
+import type { SyncDeps, TrackResult } from '../ports.ts';
 import { flush } from './flush.ts';
-import type { TrackResult } from './ports.ts';
-import type { SyncDeps } from './sync-message.ts';
 
 export interface TrackOutcome extends TrackResult {
   /** Whether MessageTrackingStarted reached the bus now (else the next cycle sends it). */

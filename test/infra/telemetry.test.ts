@@ -26,7 +26,7 @@ import {
   SERVICES,
   type ServiceName,
 } from '../../shared/catalog/telemetry.ts';
-import type { WorkItem, WorkQueue } from '../../shared/sync/dispatch.ts';
+import type { WorkItem, WorkQueue } from '../../shared/ports.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { defined, type TestApp, testApp } from './synth.ts';
 import { dashboardWidgets } from './template.ts';

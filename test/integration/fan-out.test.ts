@@ -9,7 +9,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDispatcherHandler } from '../../functions/dispatcher.ts';
 import { createWorkerHandler } from '../../functions/worker.ts';
-import type { WorkItem, WorkQueue } from '../../shared/sync/dispatch.ts';
+import type { WorkItem, WorkQueue } from '../../shared/ports.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /** An in-memory FIFO queue with SQS's 5-minute deduplication by id. */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecyclePolicy } from '../../shared/lifecycle/policy.ts';
-import type { EventPublisher, StatusProvider } from '../../shared/sync/ports.ts';
+import type { EventPublisher, StatusProvider } from '../../shared/ports.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import { syncMessage } from '../../shared/sync/sync-message.ts';
 import { type Harness, startHarness } from '../support/harness.ts';

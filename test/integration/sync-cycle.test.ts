@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScriptedRecipient } from '../../local/simulator/server.ts';
-import type { EventPublisher, StatusStore } from '../../shared/sync/ports.ts';
+import type { EventPublisher, StatusStore } from '../../shared/ports.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import { chainProblem, chainsOnBus, type Harness, startHarness } from '../support/harness.ts';
 

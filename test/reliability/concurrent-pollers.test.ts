@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScriptedRecipient, ScriptedReply } from '../../local/simulator/server.ts';
-import type { StatusProvider } from '../../shared/sync/ports.ts';
+import type { StatusProvider } from '../../shared/ports.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import { syncMessage } from '../../shared/sync/sync-message.ts';
 import { chainProblem, chainsOnBus, type Harness, startHarness } from '../support/harness.ts';

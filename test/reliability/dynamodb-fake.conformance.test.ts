@@ -8,10 +8,10 @@ import * as sdk from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';
 import { diffRecipients } from '../../shared/diff/diff.ts';
+import type { LoadedMessage } from '../../shared/domain/tracked-message.ts';
 import type { BulkStatus, RecipientReport } from '../../shared/model.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
 import { createTableInput } from '../../shared/store/table.ts';
-import type { LoadedMessage } from '../../shared/sync/ports.ts';
 import { FakeDynamoDB } from '../support/reliability-dynamodb-fake.ts';
 
 let server: DynamoServer;

@@ -39,10 +39,10 @@ import {
 } from '../../shared/lifecycle/policy.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
 import { recipientKey } from '../../shared/model.ts';
+import type { SyncDeps } from '../../shared/ports.ts';
 import { EventBridgePublisher } from '../../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
-import type { SyncDeps } from '../../shared/sync/sync-message.ts';
 import {
   type AwsChaosRates,
   busChaos,

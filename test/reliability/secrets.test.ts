@@ -27,9 +27,9 @@ import {
   startSimulator,
 } from '../../local/simulator/server.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
-import type { StatusProvider } from '../../shared/sync/ports.ts';
+import type { StatusProvider, SyncDeps, SyncLogger } from '../../shared/ports.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
-import type { MessageOutcome, SyncDeps, SyncLogger } from '../../shared/sync/sync-message.ts';
+import type { MessageOutcome } from '../../shared/sync/sync-message.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));

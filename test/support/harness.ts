@@ -9,10 +9,9 @@ import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventb
 import { type MailPartnerSimulator, startSimulator } from '../../local/simulator/server.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from '../../shared/lifecycle/policy.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
+import type { EventPublisher, StatusProvider, StatusStore, SyncDeps } from '../../shared/ports.ts';
 import { EventBridgePublisher } from '../../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
-import type { EventPublisher, StatusProvider, StatusStore } from '../../shared/sync/ports.ts';
-import type { SyncDeps } from '../../shared/sync/sync-message.ts';
 
 export const TEST_API_KEY = 'mp-test-KEY-7f3a9c1e5b';
 

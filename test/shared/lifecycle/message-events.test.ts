@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCatalogEvent } from '../../../shared/catalog/events.ts';
+import type { TrackedMessage } from '../../../shared/domain/tracked-message.ts';
 import {
   messageNotFound,
   statusSnapshot,
@@ -8,7 +9,6 @@ import {
   trackingStarted,
 } from '../../../shared/lifecycle/message-events.ts';
 import type { RecipientState } from '../../../shared/model.ts';
-import type { TrackedMessage } from '../../../shared/sync/ports.ts';
 
 const message: TrackedMessage = {
   messageId: 'm-1',

@@ -2,17 +2,18 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CatalogEvent, RecipientEvent } from '../../../shared/catalog/events.ts';
 import { diffRecipients } from '../../../shared/diff/diff.ts';
+import type { TrackedMessage } from '../../../shared/domain/tracked-message.ts';
 import {
   statusSnapshot,
   trackingExpired,
   trackingStarted,
 } from '../../../shared/lifecycle/message-events.ts';
 import type { RecipientState } from '../../../shared/model.ts';
+import type { EventPublisher, PublishResult } from '../../../shared/ports.ts';
 import { EventBridgePublisher } from '../../../shared/publisher/eventbridge-publisher.ts';
 import { EMAIL_HASH_PREFIX, hashEmail, hashEmails } from '../../../shared/publisher/pii.ts';
 import { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
 import { flush } from '../../../shared/sync/flush.ts';
-import type { EventPublisher, PublishResult, TrackedMessage } from '../../../shared/sync/ports.ts';
 import { FakeDynamoDB } from '../../support/reliability-dynamodb-fake.ts';
 import { FakeEventBus } from '../../support/reliability-eventbridge-fake.ts';
 

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoServer, startDynamoServer } from '../../../local/dynamodb-server.ts';
+import type { LoadedMessage } from '../../../shared/domain/tracked-message.ts';
 import { recipientKey } from '../../../shared/model.ts';
 import type { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
 import { ConcurrentUpdateError, ItemTooLargeError } from '../../../shared/store/errors.ts';
 import { CHUNK_RECIPIENTS } from '../../../shared/store/state-chunk.ts';
-import type { LoadedMessage } from '../../../shared/sync/ports.ts';
 import { advanced, changesOf, freshStore, range, recipient, T0 } from './fixtures.ts';
 
 let server: DynamoServer;

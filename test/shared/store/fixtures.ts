@@ -6,8 +6,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoServer } from '../../../local/dynamodb-server.ts';
 import type { RecipientEvent as CatalogEvent } from '../../../shared/catalog/events.ts';
 import { type RecipientState, recipientKey } from '../../../shared/model.ts';
+import type { CommitInput } from '../../../shared/ports.ts';
 import { DynamoStatusStore } from '../../../shared/store/dynamo-status-store.ts';
-import type { CommitInput } from '../../../shared/sync/ports.ts';
 
 export const T0 = new Date('2026-03-01T10:00:00.000Z');
 

@@ -1,58 +1,17 @@
 /**
- * What the sync use case needs from the outside world. The DynamoDB store
- * (`shared/store/`) and the EventBridge publisher (`shared/publisher/`) implement
- * these; tests may pass in-process fakes that honour the same contracts.
+ * The ports: everything the use cases (`shared/sync/`) need from the outside
+ * world, in one place. The DynamoDB store and audit log (`shared/store/`), the
+ * EventBridge publisher (`shared/publisher/`), the MailPartner client
+ * (`shared/mailpartner/`) and the SQS work queue (`shared/queue/`) implement
+ * them; tests may pass in-process fakes that honour the same contracts. The
+ * domain types they speak of live in `shared/model.ts` and `shared/domain/`.
  */
-import type { SendPlan, SendReason } from '../calendar/commercial-hold.ts';
-import type { CatalogEvent, DetailType, MessageEvent, RecipientEvent } from '../catalog/events.ts';
-import type { FailureStreak } from '../lifecycle/poll-failure.ts';
-import type { BulkStatus, Metadata, RecipientState } from '../model.ts';
-
-/**
- * Where a message stands: `active` while polled; the others are final.
- * `completed`: every recipient final; `expired`: tracking window ran out;
- * `not-found`: the provider never knew it; `untracked`: stopped by a user.
- */
-export type TrackingState = 'active' | 'completed' | 'expired' | 'not-found' | 'untracked';
-
-/** A tracked message as stored. */
-export interface TrackedMessage {
-  readonly messageId: string;
-  readonly metadata: Metadata;
-  /** ISO 8601. */
-  readonly trackedAt: string;
-  /** ISO 8601: when the message should next be polled. */
-  readonly nextPollAt: string;
-  /** ISO 8601 of the last poll, null before the first. */
-  readonly lastPolledAt: string | null;
-  readonly active: boolean;
-  readonly state: TrackingState;
-  /** ISO 8601: the scheduled send time given when tracking; null when sent when tracked. */
-  readonly sendAt: string | null;
-  /** ISO 8601: when the mail is expected to leave (after the commercial hold). */
-  readonly expectedSendAt: string;
-  /** Why it leaves then: sent now, scheduled, or held by the commercial hold. */
-  readonly sendReason: SendReason;
-  /** ISO 8601: when tracking ended (null while active, or for endings stored before this field). */
-  readonly endedAt: string | null;
-  /** Set while its polls keep failing: the kind, how many in a row, since when. */
-  readonly failure?: FailureStreak;
-}
-
-/**
- * A message loaded from the store: its recipients' committed states and the
- * events that were committed but not yet confirmed as published (the outbox).
- * `version` is opaque to callers and is handed back on commit (optimistic
- * concurrency).
- */
-export interface LoadedMessage {
-  readonly message: TrackedMessage;
-  /** Keyed by `recipientKey()`. */
-  readonly recipients: ReadonlyMap<string, RecipientState>;
-  /** Committed, not yet published events, in commit order. */
-  readonly outbox: readonly CatalogEvent[];
-  readonly version: unknown;
-}
+import type { SendPlan } from './calendar/commercial-hold.ts';
+import type { CatalogEvent, DetailType, MessageEvent, RecipientEvent } from './catalog/events.ts';
+import type { LoadedMessage, TrackedMessage, TrackingState } from './domain/tracked-message.ts';
+import type { LifecyclePolicy } from './lifecycle/policy.ts';
+import type { FailureStreak } from './lifecycle/poll-failure.ts';
+import type { BulkStatus, Metadata, RecipientState } from './model.ts';
 
 export interface CommitInput {
   /** New states of the recipients that changed (keyed by `recipientKey()`). */
@@ -201,4 +160,37 @@ export interface EventPublisher {
 
 export interface StatusProvider {
   bulkStatus(messageId: string, options?: { signal?: AbortSignal }): Promise<BulkStatus>;
+}
+
+/** One unit of work: sync this message. */
+export interface WorkItem {
+  readonly messageId: string;
+  /**
+   * Deduplication key: the same due instance dispatched twice (an overlapping or
+   * retried dispatcher run) is delivered once by a FIFO queue.
+   */
+  readonly dedupId: string;
+}
+
+export interface WorkQueue {
+  /** Enqueues items; reports which could not be enqueued after retries. */
+  enqueue(items: readonly WorkItem[]): Promise<{ readonly failed: readonly string[] }>;
+}
+
+/** Collaborators of a sync, all injected (the clock too). */
+export interface SyncDeps {
+  readonly provider: StatusProvider;
+  readonly store: StatusStore;
+  readonly publisher: EventPublisher;
+  readonly clock: () => Date;
+  /** When to poll next and when tracking ends (see `shared/lifecycle/policy.ts`). */
+  readonly policy: LifecyclePolicy;
+  readonly log?: SyncLogger;
+}
+
+/** The subset of a structured logger the use case needs (Powertools' Logger fits). */
+export interface SyncLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
 }
