@@ -2,7 +2,19 @@
  * Request entries of the local EventBridge endpoint: how each PutEvents entry is
  * read, sized and validated as the service does, and which ones a fault plan fails.
  */
-import type { EntrySelector, RequestEntryView } from './eventbridge-server.ts';
+/** A request entry as fault-injection predicates see it (Detail parsed when it parses). */
+export interface RequestEntryView {
+  readonly source: unknown;
+  readonly detailType: unknown;
+  readonly detail: unknown;
+  readonly eventBusName: string;
+}
+
+/** Which entries of a call to fail. */
+export type EntrySelector =
+  | readonly number[]
+  | { readonly rate: number; readonly seed?: number }
+  | ((entry: RequestEntryView, index: number) => boolean);
 
 /** Size AWS counts for a `Time` field, whatever its value. */
 const TIME_BYTES = 14;

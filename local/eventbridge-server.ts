@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   type EntryResult,
+  type EntrySelector,
   readEntry,
   seededRandom,
   selected,
@@ -49,20 +50,6 @@ export interface ReceivedEvent {
   /** Which PutEvents request (1-based, see `calls`) carried it. */
   readonly call: number;
 }
-
-/** A request entry as fault-injection predicates see it (Detail parsed when it parses). */
-export interface RequestEntryView {
-  readonly source: unknown;
-  readonly detailType: unknown;
-  readonly detail: unknown;
-  readonly eventBusName: string;
-}
-
-/** Which entries of a call to fail. */
-export type EntrySelector =
-  | readonly number[]
-  | { readonly rate: number; readonly seed?: number }
-  | ((entry: RequestEntryView, index: number) => boolean);
 
 /**
  * Fault injection for the next `times` PutEvents calls (default 1; `Infinity`
