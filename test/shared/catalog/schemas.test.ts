@@ -22,6 +22,7 @@ import {
 import { exportSchemas, main } from '../../../shared/catalog/export-schemas.ts';
 import {
   messageNotFound,
+  messagePollFailing,
   statusSnapshot,
   trackingCompleted,
   trackingExpired,
@@ -77,6 +78,14 @@ function example(detailType: DetailType): Record<string, unknown> {
     MessageTrackingCompleted: () => trackingCompleted(MESSAGE, [STATE], AT),
     MessageTrackingExpired: () => trackingExpired(MESSAGE, [STATE], [STATE], AT),
     MessageNotFound: () => messageNotFound(MESSAGE, AT),
+    MessagePollFailing: () =>
+      messagePollFailing(
+        MESSAGE,
+        { kind: 'transient', count: 5, since: '2024-05-01T09:30:00.000Z' },
+        'TransientProviderError: HTTP 502',
+        new Date('2024-05-01T10:16:00.000Z'),
+        AT,
+      ),
     MessageStatusSnapshot: () => statusSnapshot(MESSAGE, [STATE], AT)[0],
   } as Record<string, (() => { detail: object } | undefined) | undefined>;
   const build = message[detailType];
