@@ -60,7 +60,8 @@ const REGION_MISSING = /Region is missing/;
 
 /**
  * Any error to what the user sees: configuration problems (ours, the adapters'
- * `configuration` kind, the SDK finding no region) exit 2, the rest 1.
+ * `configuration` kind, the SDK finding no region) and refused requests exit 2,
+ * the rest 1.
  */
 export function describeFailure(error: unknown): {
   exitCode: number;
@@ -80,8 +81,11 @@ export function describeFailure(error: unknown): {
         '(AWS_PROFILE); for `npm start`, load its env file (.status-sync/env)',
     };
   }
-  if (error instanceof ConfigError || classifyError(error) === 'configuration') {
-    return { exitCode: EXIT.usage, kind: 'configuration', message };
+  if (error instanceof ConfigError) return { exitCode: EXIT.usage, kind: 'configuration', message };
+  const kind = classifyError(error);
+  // A refused request (an unusable messageId or metadata) is the user's input to fix.
+  if (kind === 'configuration' || kind === 'bad-request') {
+    return { exitCode: EXIT.usage, kind, message };
   }
-  return { exitCode: EXIT.failure, kind: classifyError(error), message };
+  return { exitCode: EXIT.failure, kind, message };
 }

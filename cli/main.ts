@@ -17,7 +17,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerTrack } from './commands/track.ts';
 import type { CliContext, CliIo } from './context.ts';
 import { describeFailure, EXIT, EXIT_CODES_HELP } from './failures.ts';
-import { printable, printableLines } from './printable.ts';
+import { printable } from './printable.ts';
 import { colourWanted, createStyle, PLAIN } from './style.ts';
 import { packageVersion } from './version.ts';
 
@@ -75,9 +75,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       ctx.err(`${JSON.stringify({ error: failure })}\n`);
     } else {
       ctx.err(`${style.bad('status-sync:')} ${printable(failure.message)}\n`);
-      if (argv.includes('--verbose') && error instanceof Error && error.stack) {
-        ctx.err(`${printableLines(error.stack)}\n`);
-      }
     }
     return failure.exitCode;
   } finally {
