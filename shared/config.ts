@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { METRICS_NAMESPACE, type ServiceName } from './catalog/telemetry.ts';
 import { StatusSyncError } from './errors.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
+import { DEFAULT_SCHEDULE } from './schedule/next-poll.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
 
 export { DEFAULT_BASE_URL };
@@ -53,6 +54,8 @@ const envSchema = z.object({
   MAILPARTNER_COMMERCIAL_HOLD: z
     .stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] })
     .default(true),
+  // `adaptive` (default): shared/schedule/next-poll.ts; `fixed`: the backoff settings above.
+  POLL_SCHEDULER: z.enum(['adaptive', 'fixed']).default('adaptive'),
   HELD_POLL_INTERVAL_MINUTES: z.coerce
     .number()
     .min(1)
@@ -174,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       notFoundGraceMs: e.NOT_FOUND_GRACE_MINUTES * 60_000,
       notFoundIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
       heldIntervalMs: e.HELD_POLL_INTERVAL_MINUTES * 60_000,
+      ...(e.POLL_SCHEDULER === 'adaptive' ? { schedule: DEFAULT_SCHEDULE } : {}),
     }),
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     budgetPerMinute: e.PROVIDER_BUDGET_PER_MINUTE,

@@ -11,6 +11,12 @@
 import type { SendReason } from '../calendar/commercial-hold.ts';
 import { classifyStatus, normalizeStatus } from '../diff/status.ts';
 import type { RecipientState } from '../model.ts';
+import {
+  nextInterval,
+  nothingMoreExpected,
+  type ScheduledRecipient,
+  type ScheduleSettings,
+} from '../schedule/next-poll.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -52,6 +58,15 @@ export interface LifecyclePolicy {
    * statuses are pending.
    */
   readonly finalTypes: ReadonlySet<string>;
+  /**
+   * The default scheduler (shared/schedule/next-poll.ts): when set, the next
+   * poll of a found message and the completion of a settled one follow the
+   * provider's delay distribution instead of the fixed backoff above
+   * (`minIntervalMs`, `maxIntervalMs`, `backoffFactor`, `engagementWindowMs`,
+   * `settledIntervalMs` are then unused). `loadConfig` sets it; absent from
+   * `DEFAULT_POLICY`, which keeps the fixed backoff.
+   */
+  readonly schedule?: ScheduleSettings;
 }
 
 export const DEFAULT_POLICY: LifecyclePolicy = {
@@ -239,6 +254,17 @@ export function decide(policy: LifecyclePolicy, view: PollView): Decision {
   const counts = countByStatus(all);
   const lastChange = Math.max(start, ...all.map((r) => Date.parse(r.statusAt)));
 
+  const windowEnd = start + policy.trackingWindowMs;
+  const scheduler = policy.schedule;
+  if (scheduler) {
+    // The default scheduler: poll when the next change is due, complete when none is expected.
+    const model = scheduledRecipients(all);
+    if (pending.length === 0 && nothingMoreExpected(scheduler, model, now, windowEnd, start)) {
+      return { kind: 'completed', counts };
+    }
+    if (age >= policy.trackingWindowMs) return { kind: 'expired', counts, pending };
+    return poll(Math.min(now + nextInterval(scheduler, model, now, start), windowEnd));
+  }
   if (pending.length === 0) {
     // Settled: the last recipient reached its final status at `lastChange`.
     if (now - lastChange >= policy.engagementWindowMs || age >= policy.trackingWindowMs) {
@@ -254,8 +280,15 @@ export function decide(policy: LifecyclePolicy, view: PollView): Decision {
     Math.max(policy.minIntervalMs, quiet * policy.backoffFactor),
   );
   // Never schedule past the end of the window: the expiry poll happens on time.
-  const windowEnd = start + policy.trackingWindowMs;
   return poll(Math.min(now + interval, windowEnd));
+}
+
+function scheduledRecipients(all: readonly RecipientState[]): ScheduledRecipient[] {
+  return all.map((r) => ({
+    status: r.status,
+    stopMail: r.stopMail,
+    statusAtMs: Date.parse(r.statusAt),
+  }));
 }
 
 /**
