@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { isRecipientEvent } from '../catalog/events.ts';
+import { pickDue } from '../schedule/priority.ts';
 import type { ErrorKind } from '../errors.ts';
 import type { SyncDeps } from '../ports.ts';
 import type { MessageOutcome } from './sync-message.ts';
@@ -19,6 +20,12 @@ export interface CycleOptions {
   readonly deadline?: number;
   /** At most this many messages per cycle (default: all due). */
   readonly limit?: number;
+  /**
+   * List up to this many due messages and sync the `limit` of them with the
+   * highest priority (shared/schedule/priority.ts) instead of the oldest due.
+   * Default: list only `limit`.
+   */
+  readonly candidates?: number;
   /** Called as each message finishes (the CLI and `npm start` print from it). */
   readonly onOutcome?: (outcome: MessageOutcome) => void;
 }
@@ -57,10 +64,16 @@ export interface CycleSummary {
  */
 export async function runCycle(deps: SyncDeps, options: CycleOptions = {}): Promise<CycleSummary> {
   const started = deps.clock();
-  const due = await deps.store.listDue(started, {
+  const listLimit =
+    options.limit === undefined ? undefined : Math.max(options.limit, options.candidates ?? 0);
+  const listed = await deps.store.listDue(started, {
     force: options.force ?? false,
-    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(listLimit === undefined ? {} : { limit: listLimit }),
   });
+  const due =
+    options.limit !== undefined && listed.length > options.limit
+      ? pickDue(listed, started.getTime(), options.limit)
+      : listed;
   const limit = pLimit(Math.max(1, options.concurrency ?? 8));
   const stop = new AbortController();
   let stoppedBy: CycleSummary['stoppedBy'] = null;
