@@ -6,6 +6,7 @@
 import { deriveSeed } from '../local/simulator/prng.ts';
 import { generateTraffic } from '../local/simulator/traffic.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from '../shared/lifecycle/policy.ts';
+import { DEFAULT_SCHEDULE } from '../shared/schedule/next-poll.ts';
 import { type CompactTraffic, CompactTrafficBuilder, simulateSchedule } from './schedule-sim.ts';
 
 const MINUTE = 60_000;
@@ -24,8 +25,12 @@ export type StrategySpec =
       readonly overrides: Partial<LifecyclePolicy>;
       /** What-if: settled messages back off too (see `withSettledBackoff`). */
       readonly settledBackoff?: boolean;
+      /** The default scheduler (shared/schedule/next-poll.ts), as `loadConfig` sets it. */
+      readonly scheduler?: boolean;
+      /** Scheduler tick. Default 60 s. */
+      readonly tickMs?: number;
     }
-  | { readonly kind: 'round-robin'; readonly maxAgeMs: number };
+  | { readonly kind: 'round-robin'; readonly maxAgeMs: number; readonly tickMs?: number };
 
 export interface ScheduleJob {
   readonly perDay: number;
@@ -58,6 +63,12 @@ export interface ScheduleSummary {
   /** Share of first-hour changes seen within 2 minutes, out of all of them (missed included). */
   readonly earlyWithin2Min: number;
   readonly ended: Readonly<Record<string, number>>;
+  /** Share of the changes within 48 h of the send never published. */
+  readonly missedShare: number;
+  /** p95 of all changes, those never seen counted as infinitely late (null when Infinity). */
+  readonly p95Strict: number | null;
+  readonly maxPressure: number;
+  readonly tickMs: number;
   readonly simMs: number;
 }
 
@@ -96,13 +107,18 @@ export function runScheduleJob(job: ScheduleJob): ScheduleSummary[] {
         spec.kind === 'adaptive'
           ? {
               kind: 'adaptive',
-              policy: lifecyclePolicy(spec.overrides),
+              policy: lifecyclePolicy({
+                ...spec.overrides,
+                ...(spec.scheduler ? { schedule: DEFAULT_SCHEDULE } : {}),
+              }),
               settledBackoff: spec.settledBackoff ?? false,
             }
           : spec,
       budgetPerMinute: job.budgetPerMinute,
+      tickMs: spec.tickMs ?? MINUTE,
       startMs: SIM_DAY0,
     });
+    const all = result.delays.quantile(0.95, result.missed);
     const strict = result.earlyDelays.quantile(0.95, result.earlyMissed);
     return {
       perDay: job.perDay,
@@ -124,6 +140,10 @@ export function runScheduleJob(job: ScheduleJob): ScheduleSummary[] {
       earlyP95Strict: Number.isFinite(strict) ? strict : null,
       earlyWithin2Min: result.earlyDelays.shareAtMost(120, result.earlyMissed),
       ended: result.ended,
+      missedShare: result.missedIn48h / result.changesIn48h,
+      p95Strict: Number.isFinite(all) ? all : null,
+      maxPressure: result.maxPressure,
+      tickMs: spec.tickMs ?? MINUTE,
       simMs: performance.now() - started,
     };
   });

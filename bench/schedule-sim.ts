@@ -28,9 +28,13 @@ import {
   type PollView,
 } from '../shared/lifecycle/policy.ts';
 import type { RecipientState } from '../shared/model.ts';
+import { minuteAllowance, type Spent, tickShare } from '../shared/schedule/minute-budget.ts';
+import { nextPressure, underPressure } from '../shared/schedule/pressure.ts';
+import { priorityOf } from '../shared/schedule/priority.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const WINDOW_48H = 48 * HOUR;
 
 /** Timelines as typed arrays: 100,000 messages fit in a few MB and scan fast. */
 export interface CompactTraffic {
@@ -223,8 +227,10 @@ export interface SimResult {
   readonly messages: number;
   /** Provider requests (one per poll). */
   readonly polls: number;
-  /** Most polls in any one tick. */
+  /** Most polls in any 60 s (trailing minute at each tick). */
   readonly peakPerMinute: number;
+  /** Highest load pressure the scheduler reached (1: never slowed down). */
+  readonly maxPressure: number;
   /** Ticks that used the whole budget (due messages had to wait). */
   readonly saturatedMinutes: number;
   /**
@@ -241,6 +247,9 @@ export interface SimResult {
   readonly earlyDelays: DelayHistogram;
   /** Changes after tracking ended: never published. */
   readonly missed: number;
+  /** Changes within 48 h of the send, and those of them never published. */
+  readonly changesIn48h: number;
+  readonly missedIn48h: number;
   readonly earlyMissed: number;
   /** How tracking ended, per kind (adaptive) or `window` (round-robin). */
   readonly ended: Readonly<Record<string, number>>;
@@ -305,11 +314,13 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
   const ended: Record<string, number> = {};
   let changes = 0;
   let earlyChanges = 0;
+  let changesIn48h = 0;
   for (let m = 0; m < n; m++) {
     for (let r = firstRecipient[m] as number; r < (firstRecipient[m + 1] as number); r++) {
       for (let e = firstEvent[r] as number; e < (firstEvent[r + 1] as number); e++) {
         changes += 1;
         if ((eventAt[e] as number) - (sentAt[m] as number) < earlyWindow) earlyChanges += 1;
+        if ((eventAt[e] as number) - (sentAt[m] as number) <= WINDOW_48H) changesIn48h += 1;
       }
     }
   }
@@ -362,6 +373,7 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
 
   let missed = 0;
   let earlyMissed = 0;
+  let missedIn48h = 0;
   const finish = (m: number, kind: string) => {
     ended[kind] = (ended[kind] ?? 0) + 1;
     const sent = sentAt[m] as number;
@@ -369,6 +381,7 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
       for (let c = cursor[r] as number; c < (firstEvent[r + 1] as number); c++) {
         missed += 1;
         if ((eventAt[c] as number) - sent < earlyWindow) earlyMissed += 1;
+        if ((eventAt[c] as number) - sent <= WINDOW_48H) missedIn48h += 1;
       }
     }
   };
@@ -378,7 +391,22 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
     (a, b) => (sentAt[a] as number) - (sentAt[b] as number) || a - b,
   );
 
+  // Sliding-minute accounting, as the poller keeps it: no 60 s window over the budget.
+  let spent: Spent[] = [];
+  const share = tickShare(budget, tickMs);
+  const allowance = (t: number) => {
+    spent = spent.filter((s) => s.atMs > t - MINUTE);
+    return Math.min(share, minuteAllowance(spent, t, budget));
+  };
+  const spend = (t: number, count: number) => {
+    if (count > 0) spent.push({ atMs: t, count });
+    let inMinute = 0;
+    for (const s of spent) inMinute += s.count;
+    peak = Math.max(peak, inMinute);
+    if (inMinute >= budget) saturated += 1;
+  };
   let polls = 0;
+  let maxPressure = 1;
   let peak = 0;
   let saturated = 0;
   let maxWaiting = 0;
@@ -393,6 +421,10 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
     // buckets[k]: messages that become due during tick k (due in (tick k-1, tick k]).
     const buckets: number[][] = [];
     const dueAt = new Float64Array(n);
+    const lastPoll = Float64Array.from(sentAt);
+    // The poller's load adaptation: the pressure carried from tick to tick.
+    let pressure = 1;
+    const perTick = (budget * tickMs) / MINUTE;
     const schedule = (m: number, at: number, earliestTick: number) => {
       dueAt[m] = at;
       // Never into a tick already run (decide always looks ahead; this is a guard).
@@ -415,16 +447,32 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
         for (const m of bucket) queue.push(m);
         buckets[tick] = [];
       }
-      const take = Math.min(budget, queue.length);
+      const wanted = queue.length;
+      const tickPolicy =
+        policy.schedule && pressure > 1
+          ? { ...policy, schedule: underPressure(policy.schedule, pressure) }
+          : policy;
+      const take = Math.min(allowance(t), queue.length);
+      if (take < queue.length) {
+        // More due than the budget allows: the most overdue for their interval first.
+        const waiting: number[] = [];
+        while (queue.length > 0) waiting.push(queue.shift());
+        const score = waiting.map((m) => priorityOf(dueAt[m] as number, lastPoll[m] as number, t));
+        const order = waiting
+          .map((_, i) => i)
+          .sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
+        for (const i of order) queue.push(waiting[i] as number);
+      }
       for (let i = 0; i < take; i++) {
         const m = queue.shift();
+        lastPoll[m] = t;
         const view: PollView = {
           now: new Date(t),
           trackedAt: new Date(sentAt[m] as number),
           recipients: observe(m, t),
           notFound: false,
         };
-        const decided = decide(policy, view);
+        const decided = decide(tickPolicy, view);
         const decision = settledBackoff ? withSettledBackoff(policy, view, decided) : decided;
         if (decision.kind === 'continue') schedule(m, decision.nextPollAt.getTime(), tick + 1);
         else {
@@ -433,8 +481,9 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
         }
       }
       polls += take;
-      peak = Math.max(peak, take);
-      if (take === budget) saturated += 1;
+      spend(t, take);
+      if (policy.schedule) pressure = nextPressure(pressure, wanted, perTick);
+      maxPressure = Math.max(maxPressure, pressure);
       maxWaiting = Math.max(maxWaiting, queue.length);
     }
   } else {
@@ -445,7 +494,7 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
         queue.push(bySend[admitted] as number);
         admitted += 1;
       }
-      const take = Math.min(budget, queue.length);
+      const take = Math.min(allowance(t), queue.length);
       for (let i = 0; i < take; i++) {
         const m = queue.shift();
         observe(m, t);
@@ -454,8 +503,7 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
         else finish(m, 'window');
       }
       polls += take;
-      peak = Math.max(peak, take);
-      if (take === budget) saturated += 1;
+      spend(t, take);
       maxWaiting = Math.max(maxWaiting, queue.length);
     }
   }
@@ -465,7 +513,9 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
     messages: n,
     polls,
     peakPerMinute: peak,
-    saturatedMinutes: saturated,
+    maxPressure,
+    // Ticks whose trailing minute was at the budget, in minutes.
+    saturatedMinutes: Math.round((saturated * tickMs) / MINUTE),
     maxWaiting,
     ticks: tick,
     changes,
@@ -473,6 +523,8 @@ export function simulateSchedule(traffic: CompactTraffic, options: SimOptions): 
     earlyDelays,
     missed,
     earlyMissed,
+    changesIn48h,
+    missedIn48h,
     earlyChanges,
     ended,
   };
