@@ -31,7 +31,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PLACEHOLDER_FIELD } from '../functions/api-key.ts';
+import { PLACEHOLDER_FIELD } from '../runtime/api-key.ts';
 import { EVENT_SOURCE } from '../shared/catalog/events.ts';
 import { SERVICES } from '../shared/catalog/telemetry.ts';
 import {

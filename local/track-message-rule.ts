@@ -5,7 +5,8 @@
  * track-message function.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { parseTrackMessage, TRACK_MESSAGE_DETAIL_TYPE } from '../functions/track-message.ts';
+import { parseTrackMessage } from '../runtime/track-request.ts';
+import { TRACK_MESSAGE_DETAIL_TYPE } from '../shared/catalog/track-message.ts';
 import type { SyncDeps } from '../shared/ports.ts';
 import { type TrackOutcome, trackMessage } from '../shared/sync/track-message.ts';
 import type { LocalRule } from './bus-rules.ts';

@@ -82,7 +82,7 @@ export function classifyCallError(error: unknown): CallErrorKind {
   const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   const status = meta?.httpStatusCode;
   // No status: nothing came back. The bus client makes one attempt (the
-  // publisher's retries replace the SDK's, see functions/aws-client-settings.ts),
+  // publisher's retries replace the SDK's, see runtime/aws-client-settings.ts),
   // so a timeout or a dropped connection is retried here.
   if (status === undefined) return isNetworkError(error) ? 'retry' : 'unknown';
   if (error.name === BUS_NOT_FOUND) return 'bus-not-found';

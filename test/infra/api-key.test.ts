@@ -15,7 +15,7 @@ import {
   createApiKeyLoader,
   keyFromSecretValue,
   PLACEHOLDER_FIELD,
-} from '../../functions/api-key.ts';
+} from '../../runtime/api-key.ts';
 import { ProviderConfigurationError } from '../../shared/mailpartner/errors.ts';
 import { classifyError } from '../../shared/sync/error-kind.ts';
 

@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLACEHOLDER_FIELD } from '../../functions/api-key.ts';
+import { PLACEHOLDER_FIELD } from '../../runtime/api-key.ts';
 import { bundlingOptions, PROJECT_ROOT } from '../../infra/bundling.ts';
 import { MailPartnerStatusSyncStack } from '../../infra/mailpartner-status-sync-stack.ts';
 import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';

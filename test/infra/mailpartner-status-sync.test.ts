@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLACEHOLDER_FIELD } from '../../functions/api-key.ts';
+import { PLACEHOLDER_FIELD } from '../../runtime/api-key.ts';
 import { TRACK_MESSAGE_DETAIL_TYPE as HANDLER_DETAIL_TYPE } from '../../functions/track-message.ts';
 import {
   DEFAULT_TRACK_MESSAGE_SOURCE,

@@ -8,9 +8,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHandler, TrackMessageRejectedError } from '../../functions/track-message.ts';
+import { createHandler } from '../../functions/track-message.ts';
 import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
+import { TrackMessageRejectedError } from '../../runtime/track-request.ts';
 import { EventBridgePublisher } from '../../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
 

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime } from '../../functions/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
