@@ -22,15 +22,3 @@ export function printable(text: string): string {
     (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`,
   );
 }
-
-/**
- * Output meant for a terminal, line by line: each line made `printable`, the
- * line breaks kept (provider text never holds them raw: a value's own \n is
- * escaped by `printable` before it is joined into lines).
- */
-export function printableLines(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => printable(line))
-    .join('\n');
-}
