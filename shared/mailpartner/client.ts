@@ -14,10 +14,11 @@ import {
   ProviderConfigurationError,
   ProviderRedirectError,
   RateLimitedError,
+  ReplyTooLargeError,
   TransientProviderError,
 } from './errors.ts';
 import { parseBulkStatusReply } from './parse-reply.ts';
-import { readBodyText } from './read-body.ts';
+import { MAX_BODY_BYTES, readBodyText } from './read-body.ts';
 import { bodyExcerpt, redactApiKey, safeUrl, scrubError } from './redact.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
@@ -40,6 +41,11 @@ export interface MailPartnerClientOptions {
   minBackoffMs?: number;
   /** Default `globalThis.fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Largest reply body read, bytes; default {@link MAX_BODY_BYTES} (64 MiB,
+   * about 500,000 recipients). A larger one fails the poll without retrying.
+   */
+  maxReplyBytes?: number;
 }
 
 /** What the poller needs from MailPartner. */
@@ -84,6 +90,7 @@ export function createMailPartnerClient(options: MailPartnerClientOptions): Mail
     0,
   );
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  const maxReplyBytes = checkNumber('maxReplyBytes', options.maxReplyBytes ?? MAX_BODY_BYTES, 1);
 
   function requestUrl(messageId: string): URL {
     const url = new URL(endpoint);
@@ -113,11 +120,12 @@ export function createMailPartnerClient(options: MailPartnerClientOptions): Mail
         redirect: 'manual',
       });
       if (isRedirect(response.status)) throw redirectRefused(response, url, messageId);
-      body = await readBodyText(response);
+      body = await readBodyText(response, maxReplyBytes);
     } catch (error) {
       // The caller's reason is rethrown by bulkStatus; this only has to stop the retries.
       if (callerSignal?.aborted) throw callerSignal.reason;
       if (error instanceof ProviderRedirectError) throw error;
+      if (error instanceof BodyTooLargeError) throw replyTooLarge(error, messageId, response);
       throw requestFailure(error, { url, messageId, timedOut: timeout.aborted, response });
     }
 
@@ -157,18 +165,25 @@ export function createMailPartnerClient(options: MailPartnerClientOptions): Mail
         { cause, httpStatus },
       );
     }
-    if (error instanceof BodyTooLargeError) {
-      return new TransientProviderError(
-        `MailPartner sent a reply over ${error.maxBytes} bytes for message ${request.messageId}: ` +
-          'not a bulk-status reply (a proxy or a fault on their side); retried automatically',
-        { cause, httpStatus },
-      );
-    }
     return new TransientProviderError(
       `Could not get a reply from MailPartner (${safeUrl(request.url)}) for message ` +
         `${request.messageId}: ${describeNetworkError(cause)}; retried automatically, ` +
         'check the network and the base URL if it persists',
       { cause, httpStatus },
+    );
+  }
+
+  function replyTooLarge(
+    error: BodyTooLargeError,
+    messageId: string,
+    response: Response | undefined,
+  ): ReplyTooLargeError {
+    return new ReplyTooLargeError(
+      `MailPartner sent a reply over ${error.maxBytes} bytes for message ${messageId}: more ` +
+        'than this client reads (about 500,000 recipients at the default); not retried now, the ' +
+        'message backs off and is reported as a poison message if it persists',
+      error.maxBytes,
+      { cause: error, httpStatus: response?.status },
     );
   }
 

@@ -164,8 +164,26 @@ export class TransientProviderError extends MailPartnerError {
 }
 
 /**
+ * A reply body larger than the client's cap (`maxReplyBytes`, default
+ * `MAX_BODY_BYTES` of `read-body.ts`). Not retried within the poll: the same
+ * message gives the same body a moment later. Its kind is `transient`, so the
+ * cycle goes on with the other messages, and the sync's failure streak backs
+ * the message off and reports it as a poison message (`record-failure.ts`).
+ */
+export class ReplyTooLargeError extends MailPartnerError {
+  constructor(
+    message: string,
+    readonly maxBytes: number,
+    options: MailPartnerErrorOptions = {},
+  ) {
+    super(message, { ...options, kind: 'transient', retryable: false });
+    this.name = 'ReplyTooLargeError';
+  }
+}
+
+/**
  * A reply body larger than `readBodyText` allows (see `read-body.ts`). The
- * client turns it into a `TransientProviderError` naming the message; its kind
+ * client turns it into a `ReplyTooLargeError` naming the message; its kind
  * says the same should it escape on its own.
  */
 export class BodyTooLargeError extends StatusSyncError {

@@ -10,9 +10,9 @@ import {
   ProviderBadRequestError,
   ProviderConfigurationError,
   RateLimitedError,
+  ReplyTooLargeError,
   TransientProviderError,
 } from '../../../shared/mailpartner/errors.ts';
-import { MAX_BODY_BYTES } from '../../../shared/mailpartner/read-body.ts';
 import {
   closedPort,
   type MailPartnerStub,
@@ -261,11 +261,16 @@ describe('createMailPartnerClient: transient faults', () => {
     expect(error.message).toContain('apiKey=***');
   });
 
-  it('a body over 5 MiB is refused as transient rather than buffered', async () => {
-    stub.script({ body: `{"pad":"${'x'.repeat(MAX_BODY_BYTES)}"}` });
-    const error = await mailPartnerRejection(client({ retries: 0 }).bulkStatus('300'));
-    expect(error).toBeInstanceOf(TransientProviderError);
-    expect(error.message).toContain(`over ${MAX_BODY_BYTES} bytes`);
+  it('a body over the cap is refused as transient, not retried and not buffered', async () => {
+    stub.script({ body: `{"pad":"${'x'.repeat(2_000)}"}` });
+    const error = await mailPartnerRejection(
+      client({ retries: 2, maxReplyBytes: 1_000 }).bulkStatus('300'),
+    );
+    expect(error).toBeInstanceOf(ReplyTooLargeError);
+    expect(error.kind).toBe('transient');
+    expect(error.message).toContain('over 1000 bytes');
+    // The same message gives the same body again: the poll fails at once, the sync backs off.
+    expect(stub.requests).toHaveLength(1);
   });
 
   it('recovers when a retry succeeds', async () => {
