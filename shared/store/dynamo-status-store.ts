@@ -18,6 +18,7 @@ import type { CatalogEvent, MessageEvent } from '../catalog/events.ts';
 import type { LoadedMessage, TrackedMessage, TrackingState } from '../domain/tracked-message.ts';
 import type { Metadata } from '../model.ts';
 import type { CommitInput, PollRecord, StatusStore, TrackOptions, TrackResult } from '../ports.ts';
+import type { PublicationSource } from '../privacy/checked-publication.ts';
 import {
   claimState,
   encodeWrites,
@@ -36,7 +37,7 @@ import { listDueMessages } from './list-due.ts';
 import { listAllMessages } from './list-messages.ts';
 import { messageItem, metaKey, readMessage } from './message-item.ts';
 import { loadMessage } from './message-load.ts';
-import { type ChunkSnapshot, mergeChunks, toLoaded, versionOf } from './message-version.ts';
+import { type ChunkSnapshot, toLoaded, versionOf, withWritten } from './message-version.ts';
 import { finishInput, pollInputs, retireInput, untrackInput } from './meta-updates.ts';
 import { restartItemInput } from './restart-item.ts';
 import { DynamoTableAdmin } from './table-admin.ts';
@@ -50,6 +51,8 @@ export interface DynamoStatusStoreOptions {
   readonly auditRetentionDays?: number;
   /** Waits between retries of unprocessed batch items and table status polls. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The deployment's publication: the audit trail records events in its form (default plain, unchecked). */
+  readonly publication?: PublicationSource;
 }
 
 /**
@@ -240,8 +243,7 @@ export class DynamoStatusStore implements StatusStore {
     const chunkCount = Math.max(version.chunkCount, ...writes.map((w) => w.index + 1));
     const meta = await claimState(this.#table, messageId, version.meta, chunkCount);
     const written = await writeChunks(this.#table, messageId, writes, encoded, 'committing');
-    const chunks = mergeChunks(version, written);
-    return toLoaded(loaded.message, chunkCount, chunks, meta);
+    return withWritten(loaded, version, chunkCount, written, meta, true);
   }
 
   /**
@@ -285,7 +287,7 @@ export class DynamoStatusStore implements StatusStore {
         stale = true;
       }
     }
-    const local = toLoaded(loaded.message, version.chunkCount, mergeChunks(version, written), meta);
+    const local = withWritten(loaded, version, version.chunkCount, written, meta, false);
     return stale ? ((await this.load(messageId)) ?? local) : local;
   }
 

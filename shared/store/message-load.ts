@@ -58,19 +58,24 @@ export async function loadMessage(
       );
     }
   });
-  const chunks = await Promise.all(
-    chunkItems.map(async ({ index, item }): Promise<ChunkSnapshot> => {
-      const where = `${chunkSk(index)} of message ${messageId}`;
-      const data = await decodeChunk(readBinary(item, 'data', where), where);
-      return {
-        index,
-        version: readNumber(item, 'version', where),
-        observedAt: readString(item, 'observedAt', where),
-        recipients: data.recipients,
-        outbox: data.outbox,
-      };
-    }),
-  );
+  // One chunk at a time, each item's bytes let go once decoded: decoding all
+  // at once held every chunk's gunzipped JSON and its parse together (200
+  // chunks for 100,000 recipients), for no gain on one thread.
+  const chunks: ChunkSnapshot[] = [];
+  for (const entry of chunkItems) {
+    const { index, item } = entry;
+    const where = `${chunkSk(index)} of message ${messageId}`;
+    const data = await decodeChunk(readBinary(item, 'data', where), where);
+    chunks.push({
+      index,
+      version: readNumber(item, 'version', where),
+      observedAt: readString(item, 'observedAt', where),
+      recipients: data.recipients,
+      outbox: data.outbox,
+    });
+    entry.item = {};
+  }
+  items.length = 0;
   const metaWhere = `${messagePk(messageId)}/${META_SK}`;
   return toLoaded(
     readMessage(meta),

@@ -79,11 +79,57 @@ export function toLoaded(
   };
 }
 
-/** The chunks of `version` with the `written` ones replacing (or following) them. */
-export function mergeChunks(
+/**
+ * `loaded` after `written` chunks replaced (or followed) its chunks, built
+ * from it rather than from every chunk again: a large message is committed
+ * and marked published group by group, and rebuilding the maps of all its
+ * recipients after each write made that quadratic. Recipients never move or
+ * leave a chunk, so only the written chunks' recipients are (re)set; when
+ * `recipientsChanged` is false (a markPublished: outboxes only) the maps are
+ * shared with `loaded` as they are.
+ *
+ * @throws CorruptItemError when a written recipient is stored in another chunk.
+ */
+export function withWritten(
+  loaded: LoadedMessage,
   version: MessageVersion,
+  chunkCount: number,
   written: readonly ChunkSnapshot[],
-): ChunkSnapshot[] {
+  meta: MetaOutbox,
+  recipientsChanged: boolean,
+): LoadedMessage {
+  const chunks = mergeChunks(version, written);
+  let recipients = loaded.recipients;
+  let chunkOf = version.chunkOf;
+  if (recipientsChanged && written.length > 0) {
+    const nextRecipients = new Map(loaded.recipients);
+    const nextChunkOf = new Map(version.chunkOf);
+    for (const chunk of written) {
+      for (const state of chunk.recipients) {
+        const key = recipientKey(state);
+        const other = nextChunkOf.get(key);
+        if (other !== undefined && other !== chunk.index) {
+          throw new CorruptItemError(
+            `Message ${loaded.message.messageId} is corrupt: recipient ${state.email} is stored in chunks ${other} and ${chunk.index}`,
+          );
+        }
+        nextRecipients.set(key, state);
+        nextChunkOf.set(key, chunk.index);
+      }
+    }
+    recipients = nextRecipients;
+    chunkOf = nextChunkOf;
+  }
+  return {
+    message: loaded.message,
+    recipients,
+    outbox: [...meta.events, ...chunks.flatMap((c) => c.outbox)],
+    version: new MessageVersion(Math.max(chunkCount, chunks.length), chunks, chunkOf, meta),
+  };
+}
+
+/** The chunks of `version` with the `written` ones replacing (or following) them. */
+function mergeChunks(version: MessageVersion, written: readonly ChunkSnapshot[]): ChunkSnapshot[] {
   const chunks = [...version.chunks];
   for (const chunk of written) chunks[chunk.index] = chunk;
   return chunks;

@@ -15,6 +15,11 @@
  *
  * A message with a non-empty outbox is never polled again until the outbox is
  * flushed, so the backlog is bounded and events leave in sequence order.
+ *
+ * A large message runs diff ──▶ COMMIT ──▶ audit ──▶ PutEvents ──▶ markPublished
+ * once per group of 500 recipients (`commitGroups`), each group as above: a
+ * crash inside group k leaves groups before it committed (and published, or in
+ * the outbox), and groups after it to the next poll, which re-derives them.
  */
 import type { CatalogEvent } from '../catalog/events.ts';
 import { diffRecipients } from '../diff/diff.ts';
@@ -26,11 +31,13 @@ import {
   trackingExpired,
 } from '../lifecycle/message-events.ts';
 import { carryFinal, type Decision, decide } from '../lifecycle/policy.ts';
+import type { BulkStatus } from '../model.ts';
 import type { SyncDeps } from '../ports.ts';
 import { classifyError, errorMessage } from './error-kind.ts';
 import { OutboxStuck } from './errors.ts';
 import { flush } from './flush.ts';
 import { type FailureRecord, recordFailure } from './record-failure.ts';
+import { replyGroups } from './reply-groups.ts';
 
 interface OutcomeBase {
   readonly messageId: string;
@@ -111,29 +118,18 @@ export async function syncMessage(
     }
 
     let notFound: unknown = null;
-    let events: CatalogEvent[] = [];
     const now = deps.clock();
+    let reply: BulkStatus | null = null;
     try {
-      const reply = await deps.provider.bulkStatus(messageId, options);
-      const diff = diffRecipients(loaded.recipients, reply, {
-        messageId,
-        metadata: loaded.message.metadata,
-        observedAt: now,
-      });
-      events = diff.events;
-      if (events.length > 0) {
-        loaded = await deps.store.commit(loaded, {
-          changed: carryFinal(deps.policy, loaded.recipients, diff.changed),
-          events: diff.events,
-          observedAt: now.toISOString(),
-        });
-      }
+      reply = await deps.provider.bulkStatus(messageId, options);
     } catch (error) {
       if (classifyError(error) !== 'not-found') throw error;
       notFound = error;
     }
-
-    const fresh = await flush(deps, loaded);
+    const fresh = reply === null ? emptySync(loaded) : await commitGroups(deps, loaded, reply, now);
+    reply = null; // the reply's rows are no longer needed: let them go before deciding
+    loaded = fresh.loaded;
+    const events = fresh.events;
     if (fresh.failure) {
       deps.log?.warn('events left in the outbox for the next cycle', {
         messageId,
@@ -153,15 +149,15 @@ export async function syncMessage(
       recipients: loaded.recipients.values(),
       notFound: notFound !== null,
     });
-    const finished = await applyDecision(deps, fresh.loaded, decision, now);
+    const finished = await applyDecision(deps, loaded, decision, now);
 
     // Code 4 right after sending is normal: reported, retried on schedule.
     if (notFound !== null && !finished) return fail(notFound, 'not-found');
-    if (events.length === 0) return { messageId, kind: 'unchanged', recovered, finished };
+    if (fresh.changes === 0) return { messageId, kind: 'unchanged', recovered, finished };
     return {
       messageId,
       kind: 'changed',
-      changes: events.length,
+      changes: fresh.changes,
       published: fresh.published,
       pending: fresh.pending,
       recovered,
@@ -177,6 +173,74 @@ export async function syncMessage(
     const failure = await recordFailure(deps, messageId, known, errorKind, errorMessage(error));
     return fail(error, errorKind, failure);
   }
+}
+
+interface GroupsResult {
+  readonly loaded: LoadedMessage;
+  /** Events committed by this sync. */
+  readonly changes: number;
+  readonly events: CatalogEvent[];
+  readonly published: number;
+  /** Committed events left in the outbox (a refused publish stopped the sync). */
+  readonly pending: number;
+  readonly failure: string | null;
+}
+
+function emptySync(loaded: LoadedMessage): GroupsResult {
+  return { loaded, changes: 0, events: [], published: 0, pending: 0, failure: null };
+}
+
+/**
+ * Diffs, commits and publishes the reply group by group (`reply-groups.ts`):
+ * each group's changes are committed with their events (per state chunk,
+ * atomically), then audited, published and removed from the outbox before
+ * the next group is diffed, so only one group's events are held at a time.
+ *
+ * A refused publish stops here: the groups after it are not committed, and
+ * the next sync, which first flushes what is left in the outbox, polls again
+ * and derives them (same ids). A crash between two groups leaves the earlier
+ * ones committed and published, the later ones to the next poll, as a crash
+ * before COMMIT does for a whole message.
+ */
+async function commitGroups(
+  deps: SyncDeps,
+  start: LoadedMessage,
+  reply: BulkStatus,
+  now: Date,
+): Promise<GroupsResult> {
+  const ctx = {
+    messageId: start.message.messageId,
+    metadata: start.message.metadata,
+    observedAt: now,
+  };
+  // The reply's messageId and the clock are checked before anything is committed.
+  diffRecipients(start.recipients, { messageId: reply.messageId, recipients: [] }, ctx);
+  let loaded = start;
+  let changes = 0;
+  let published = 0;
+  const events: CatalogEvent[] = [];
+  for (const rows of replyGroups(loaded.recipients, reply.recipients)) {
+    const diff = diffRecipients(
+      loaded.recipients,
+      { messageId: reply.messageId, recipients: rows },
+      ctx,
+    );
+    if (diff.events.length === 0) continue;
+    loaded = await deps.store.commit(loaded, {
+      changed: carryFinal(deps.policy, loaded.recipients, diff.changed),
+      events: diff.events,
+      observedAt: now.toISOString(),
+    });
+    changes += diff.events.length;
+    for (const event of diff.events) events.push(event);
+    const out = await flush(deps, loaded);
+    loaded = out.loaded;
+    published += out.published;
+    if (out.failure) {
+      return { loaded, changes, events, published, pending: out.pending, failure: out.failure };
+    }
+  }
+  return { loaded, changes, events, published, pending: 0, failure: null };
 }
 
 /**

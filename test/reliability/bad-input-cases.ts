@@ -131,9 +131,9 @@ export const REPLY_CASES: readonly ReplyCase[] = [
   },
   {
     name: 'huge-body',
-    what: '6 MB body (over the 5 MB cap)',
-    reply: raw(`{"success":true,"code":200,"pad":"${'x'.repeat(6 * 1024 * 1024)}"}`),
-    expect: transient(/over 5242880 bytes/),
+    what: '65 MiB body (over the 64 MiB cap)',
+    reply: raw(`{"success":true,"code":200,"pad":"${'x'.repeat(65 * 1024 * 1024)}"}`),
+    expect: transient(/ReplyTooLargeError: .*over 67108864 bytes/),
   },
   {
     name: 'http-500-json',
