@@ -5,9 +5,9 @@
  */
 import pLimit from 'p-limit';
 import { isRecipientEvent } from '../catalog/events.ts';
-import { pickDue } from '../schedule/priority.ts';
 import type { ErrorKind } from '../errors.ts';
 import type { SyncDeps } from '../ports.ts';
+import { pickDue } from '../schedule/priority.ts';
 import type { MessageOutcome } from './sync-message.ts';
 import { syncMessage } from './sync-message.ts';
 

@@ -1,7 +1,7 @@
 /** Wiring from configuration: the PII option puts the email-hashing publisher in front of the bus. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime } from '../../runtime/runtime.ts';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { trackingStarted } from '../../shared/lifecycle/message-events.ts';
 

@@ -13,7 +13,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLACEHOLDER_FIELD } from '../../runtime/api-key.ts';
 import { TRACK_MESSAGE_DETAIL_TYPE as HANDLER_DETAIL_TYPE } from '../../functions/track-message.ts';
 import {
   DEFAULT_TRACK_MESSAGE_SOURCE,
@@ -21,6 +20,7 @@ import {
   TRACK_MESSAGE_DETAIL_TYPE,
 } from '../../infra/mailpartner-status-sync.ts';
 import { MailPartnerStatusSyncStack } from '../../infra/mailpartner-status-sync-stack.ts';
+import { PLACEHOLDER_FIELD } from '../../runtime/api-key.ts';
 import { EVENT_SOURCE } from '../../shared/catalog/events.ts';
 import { DUE_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
 import { defined, type TestApp, testApp } from './synth.ts';

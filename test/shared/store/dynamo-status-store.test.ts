@@ -400,7 +400,12 @@ describe('DynamoStatusStore.writeAudit and history', () => {
     expect(
       (await store.audit.history('m-1', { email: 'bob@example.com' })).map((r) => r.eventId),
     ).toEqual(['b1', 'b2', 'b3']);
-    expect((await store.audit.history('m-1')).map((r) => r.eventId)).toEqual(['a1', 'b1', 'b2', 'b3']);
+    expect((await store.audit.history('m-1')).map((r) => r.eventId)).toEqual([
+      'a1',
+      'b1',
+      'b2',
+      'b3',
+    ]);
     expect(await store.audit.history('other')).toEqual([]);
   });
 
