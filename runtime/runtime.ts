@@ -16,23 +16,44 @@ import type {
   SyncDeps,
   SyncLogger,
 } from '../shared/ports.ts';
+import {
+  checkedPublication,
+  type PublicationSource,
+} from '../shared/privacy/checked-publication.ts';
+import { oncePer, publishAs } from '../shared/privacy/publish-as.ts';
 import { EventBridgePublisher } from '../shared/publisher/eventbridge-publisher.ts';
-import { hashEmails } from '../shared/publisher/pii.ts';
 import { DynamoStatusStore } from '../shared/store/dynamo-status-store.ts';
+import { DynamoRecipientEraser } from '../shared/store/erase-recipient.ts';
+import { DynamoPublicationRecord } from '../shared/store/publication-record.ts';
+import { DynamoTombstones } from '../shared/store/tombstones.ts';
 import {
   type AwsTimeouts,
   busClientSettings,
   DEFAULT_AWS_TIMEOUTS,
   storeClientSettings,
 } from './aws-client-settings.ts';
+import { createSaltLoader } from './email-hash-salt.ts';
 
 export interface Runtime {
   readonly config: Config;
   readonly store: DynamoStatusStore;
   /** The audit trail (the store's own `AuditLog`): history and replay read it. */
   readonly audit: AuditLog;
-  /** Every event the product publishes goes through it (email hashing applied when set). */
+  /**
+   * Every event the product creates goes out through it: checked against the
+   * deployment's publication form, rendered in it (pseudonyms when hashing).
+   */
   readonly publisher: EventPublisher;
+  /** The bus as it is, for replay: recorded events are already in published form. */
+  readonly bus: EventPublisher;
+  /** This process's publication, checked against the form the table records. */
+  readonly publication: PublicationSource;
+  /** The recorded form (replay reads it; the publication source claims it). */
+  readonly publicationRecord: DynamoPublicationRecord;
+  /** The forgotten people (privacy/forget.ts). */
+  readonly tombstones: DynamoTombstones;
+  /** Takes one person out of the table (privacy/forget.ts). */
+  readonly eraser: DynamoRecipientEraser;
   readonly dynamo: DynamoDBClient;
   readonly eventBridge: EventBridgeClient;
   /** Sync collaborators; the provider asks for the API key only when first used. */
@@ -77,6 +98,8 @@ export interface RuntimeOptions {
   readonly apiKey?: () => Promise<string | null>;
   /** Timeouts of the AWS clients (see aws-client-settings.ts); tests shorten them. */
   readonly awsTimeouts?: Partial<AwsTimeouts>;
+  /** The email hash salt; default: the secret or EMAIL_HASH_SALT (email-hash-salt.ts). */
+  readonly emailHashSalt?: () => Promise<string | null>;
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
@@ -86,23 +109,41 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     region: config.region,
     ...busClientSettings(timeouts),
   });
+  const table = { client: dynamo, tableName: config.tableName };
+  const publicationRecord = new DynamoPublicationRecord(table);
+  const publication = checkedPublication({
+    salt:
+      options.emailHashSalt ??
+      createSaltLoader({
+        secretId: config.emailHashSaltSecret,
+        salt: config.emailHashSalt(),
+      }),
+    record: publicationRecord,
+    clock: () => new Date(),
+  });
   const store = new DynamoStatusStore({
     client: dynamo,
     tableName: config.tableName,
     auditRetentionDays: config.auditRetentionDays,
+    publication,
   });
   const bus = new EventBridgePublisher({
     client: eventBridge,
     eventBusName: config.eventBusName,
   });
-  const salt = config.emailHashSalt();
-  const publisher: EventPublisher = salt ? hashEmails(bus, { salt }) : bus;
+  const publisher = publishAs(bus, publication);
+  const tombstones = new DynamoTombstones(table);
   const provider = lazyProvider(config, options.apiKey ?? (async () => config.apiKey()));
   return {
     config,
     store,
     audit: store.audit,
     publisher,
+    bus,
+    publication,
+    publicationRecord,
+    tombstones,
+    eraser: new DynamoRecipientEraser(table),
     dynamo,
     eventBridge,
     syncDeps: ({ log, clock } = {}) => ({
@@ -111,6 +152,13 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
       publisher,
       clock: clock ?? (() => new Date()),
       policy: config.policy,
+      // One tombstone Query per cycle (each cycle asks for its own deps), after the form check.
+      forgotten: oncePer(async () => {
+        const current = await publication.forWriting();
+        const keys = await tombstones.keys();
+        if (keys.size === 0) return () => false;
+        return (email: string) => keys.has(current.recipientKey(email));
+      }),
       ...(log ? { log } : {}),
     }),
     close() {

@@ -114,5 +114,16 @@ export function throttledSyncDeps(
   const perMinute = config.budgetPerMinute / config.workerConcurrency;
   const base = runtime.syncDeps({ log });
   const deps = { ...base, provider: throttledProvider(base.provider, { perMinute }) };
-  return () => deps;
+  // The forgotten recipients are read again at most every FORGOTTEN_REFRESH_MS
+  // (a worker syncs one message per item, a cycle's worth per batch).
+  let read = { at: Date.now(), forgotten: base.forgotten };
+  return () => {
+    if (Date.now() - read.at >= FORGOTTEN_REFRESH_MS) {
+      read = { at: Date.now(), forgotten: runtime.syncDeps({ log }).forgotten };
+    }
+    return { ...deps, ...(read.forgotten ? { forgotten: read.forgotten } : {}) };
+  };
 }
+
+/** How long a worker instance reuses its read of the forgotten recipients (one poll interval). */
+export const FORGOTTEN_REFRESH_MS = 10_000;

@@ -8,8 +8,8 @@ import * as z from 'zod';
 import { METRICS_NAMESPACE, type ServiceName } from './catalog/telemetry.ts';
 import { StatusSyncError } from './errors.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
-import { DEFAULT_SCHEDULE } from './schedule/next-poll.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
+import { DEFAULT_SCHEDULE } from './schedule/next-poll.ts';
 
 export { DEFAULT_BASE_URL };
 
@@ -65,6 +65,8 @@ const envSchema = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || v.trim() !== '', 'must not be blank when set'),
+  // ARN or name of the Secrets Manager secret holding the salt (the stack sets it).
+  EMAIL_HASH_SALT_SECRET: z.string().trim().min(1).optional(),
 });
 
 /** Variables read outside `loadConfig`, or by the Lambda runtime and Powertools. */
@@ -137,6 +139,11 @@ export interface Config {
   readonly commercialHold: boolean;
   /** When set, events carry an HMAC of each address instead of the address (audit keeps it). */
   emailHashSalt(): string | null;
+  /**
+   * ARN or name of the Secrets Manager secret holding the salt, read at run
+   * time (runtime/email-hash-salt.ts); null when the salt is not in a secret.
+   */
+  readonly emailHashSaltSecret: string | null;
   /** The API key, or null when not configured. Never log it. */
   apiKey(): string | null;
 }
@@ -159,6 +166,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.EMAIL_HASH_SALT !== undefined && e.EMAIL_HASH_SALT_SECRET !== undefined) {
+    throw new ConfigError(
+      'Invalid configuration: EMAIL_HASH_SALT and EMAIL_HASH_SALT_SECRET are both set; set one (the secret in AWS)',
+    );
+  }
   const key = e.MAILPARTNER_API_KEY?.trim() || null;
   return {
     baseUrl: e.MAILPARTNER_BASE_URL,
@@ -184,6 +196,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     workerConcurrency: e.WORKER_CONCURRENCY,
     commercialHold: e.MAILPARTNER_COMMERCIAL_HOLD,
     emailHashSalt: () => e.EMAIL_HASH_SALT ?? null,
+    emailHashSaltSecret: e.EMAIL_HASH_SALT_SECRET ?? null,
     apiKey: () => key,
   };
 }

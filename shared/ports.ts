@@ -128,6 +128,12 @@ export interface AuditRecord {
   readonly observedAt: string;
   /** Epoch seconds after which DynamoDB TTL may delete the record. */
   readonly expiresAt: number;
+  /**
+   * The publication form `event` is in (`plain` or a salt fingerprint, see
+   * privacy/publication.ts); null for records written before the audit kept
+   * the published form (their event holds plain addresses).
+   */
+  readonly form: string | null;
 }
 
 /**
@@ -140,6 +146,60 @@ export interface AuditLog {
   writeAudit(messageId: string, events: readonly CatalogEvent[]): Promise<void>;
   /** Records of a message (optionally of one address), by email, token, then sequence. */
   history(messageId: string, options?: { email?: string }): Promise<AuditRecord[]>;
+  /**
+   * Records of one person across every message, through the recipient index
+   * (never a scan), oldest first; the address is matched normalised.
+   */
+  recipientHistory(email: string): Promise<AuditRecord[]>;
+}
+
+/**
+ * The deployment's publication form (privacy/publication.ts), recorded once in
+ * the table by the first process that creates events.
+ */
+export interface PublicationFormRecord {
+  /** The recorded form; null before any process recorded one. */
+  recordedForm(): Promise<string | null>;
+  /** Records `form` unless a form is recorded already; returns the recorded form. */
+  claimForm(form: string, at: Date): Promise<string>;
+}
+
+/** What one erasure removed (counts only: an erasure record never holds the address). */
+export interface ErasureCounts {
+  /** Messages that held the person anywhere. */
+  readonly messages: number;
+  /** Recipient states removed from state chunks. */
+  readonly recipientStates: number;
+  /** Unpublished events dropped from outboxes (the person's own, or lists rewritten). */
+  readonly outboxEvents: number;
+  /** The person's audit records deleted (their recipient-index entries go with them). */
+  readonly auditRecordsDeleted: number;
+  /** Message-level audit records rewritten without the person's entry. */
+  readonly auditRecordsRewritten: number;
+}
+
+/** The forgotten people, by `Publication.recipientKey`: never stored or published again. */
+export interface Tombstones {
+  /** Every tombstone key (one Query, read once per cycle). */
+  keys(): Promise<ReadonlySet<string>>;
+  /** Adds a tombstone; false when the person was already forgotten. */
+  add(key: string, at: Date): Promise<boolean>;
+  /** Records that an erasure ran for this tombstone, and what it removed. */
+  noteErasure(key: string, at: Date, counts: ErasureCounts): Promise<void>;
+}
+
+/** Who to erase, as the store sees addresses. */
+export interface PersonMatch {
+  /** Whether an address as stored (the provider's spelling) is the person's. */
+  isPerson(email: string): boolean;
+  /** The form an address takes in published events (audit records hold those). */
+  publishedEmail(email: string): string;
+}
+
+/** Removes a person from every item of the table that holds them. */
+export interface RecipientEraser {
+  /** Idempotent: a second run finds nothing and returns zero counts. */
+  erase(person: PersonMatch): Promise<ErasureCounts>;
 }
 
 export interface PublishResult {
@@ -186,6 +246,13 @@ export interface SyncDeps {
   /** When to poll next and when tracking ends (see `shared/lifecycle/policy.ts`). */
   readonly policy: LifecyclePolicy;
   readonly log?: SyncLogger;
+  /**
+   * Whether an address belongs to a forgotten person (privacy/forget.ts): such
+   * recipients are dropped from each reply before the diff, so they are never
+   * stored or published again. Resolved once per cycle (the runtime memoises
+   * it per `syncDeps()`); it also verifies this process's publication form.
+   */
+  readonly forgotten?: () => Promise<(email: string) => boolean>;
 }
 
 /** The subset of a structured logger the use case needs (Powertools' Logger fits). */

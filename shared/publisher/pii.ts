@@ -76,7 +76,7 @@ export function hashEmails(inner: EventPublisher, options: HashEmailsOptions): E
  * A copy of `value` with every string `email` property, at any depth, passed
  * through `hash`; `metadata` is left as the user attached it.
  */
-function withHashedEmails<T>(value: T, hash: (email: string) => string): T {
+export function withHashedEmails<T>(value: T, hash: (email: string) => string): T {
   if (Array.isArray(value)) return value.map((item) => withHashedEmails(item, hash)) as T;
   if (typeof value !== 'object' || value === null) return value;
   const copy: Record<string, unknown> = {};

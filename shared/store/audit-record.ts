@@ -1,15 +1,27 @@
 /**
  * Audit records: one item per published (or about to be published) event,
  * kept `auditRetentionDays` then expired by DynamoDB TTL.
+ *
+ * `detail` is the event exactly as it is published (with pseudonyms when the
+ * deployment hashes addresses) and `form` names that form, so replay
+ * republishes the same content under the same eventId whatever the shell's
+ * settings. `email` keeps the provider's spelling for the operator (history,
+ * erasure); `recipientHash` keys the recipient index (table.ts).
  */
 import { type CatalogEvent, eventTime, isRecipientEvent } from '../catalog/events.ts';
 import { type RecipientState, recipientKey } from '../model.ts';
 import type { AuditRecord } from '../ports.ts';
-import { type Item, readNumber, readString } from './attributes.ts';
+import { type Publication, publicationFor } from '../privacy/publication.ts';
+import { type Item, readNumber, readOptionalString, readString } from './attributes.ts';
 import { CorruptItemError, StoreError } from './errors.ts';
 import { auditSk, messagePk } from './keys.ts';
 import { parseStoredEvent } from './poisoned-event.ts';
-import { TTL_ATTRIBUTE } from './table.ts';
+import { RECIPIENT_INDEX, TTL_ATTRIBUTE } from './table.ts';
+
+/** Attribute naming the publication form of `detail`. */
+export const FORM_ATTRIBUTE = 'form';
+
+const PLAIN = publicationFor(null);
 
 const DAY_SECONDS = 86_400;
 
@@ -18,7 +30,12 @@ const DAY_SECONDS = 86_400;
  * counts from the event's `observedAt`, not from the clock), so writing the
  * same event twice writes the same item.
  */
-export function auditItem(messageId: string, event: CatalogEvent, retentionDays: number): Item {
+export function auditItem(
+  messageId: string,
+  event: CatalogEvent,
+  retentionDays: number,
+  publication: Publication = PLAIN,
+): Item {
   const d = event.detail;
   if (d.messageId !== messageId) {
     throw new StoreError(
@@ -40,8 +57,12 @@ export function auditItem(messageId: string, event: CatalogEvent, retentionDays:
     sk: { S: auditSk(recipientKey(who), who.sequence, d.eventId) },
     eventId: { S: d.eventId },
     detailType: { S: event.detailType },
-    detail: { S: JSON.stringify(d) },
+    detail: { S: JSON.stringify(publication.render(event).detail) },
+    [FORM_ATTRIBUTE]: { S: publication.form },
     email: { S: who.email },
+    ...(isRecipientEvent(event)
+      ? { [RECIPIENT_INDEX.partitionKey.name]: { S: publication.recipientKey(who.email) } }
+      : {}),
     token: { S: who.token },
     sequence: { N: String(who.sequence) },
     statusAt: { S: eventTime(event) },
@@ -82,5 +103,6 @@ export function readAuditItem(
     statusAt: readString(item, 'statusAt', where),
     observedAt: readString(item, 'observedAt', where),
     expiresAt: readNumber(item, TTL_ATTRIBUTE, where),
+    form: readOptionalString(item, FORM_ATTRIBUTE, where),
   };
 }

@@ -9,6 +9,13 @@ export const META_SK = 'META';
 export const STATE_PREFIX = 'STATE#';
 export const AUDIT_PREFIX = 'AUDIT#';
 
+/** Partition and sort key of the deployment's publication form (see table.ts). */
+export const CONFIG_PK = 'CONFIG';
+export const PUBLICATION_SK = 'PUBLICATION';
+
+/** Partition of the tombstones; each one's sort key is the person's recipient key. */
+export const FORGOTTEN_PK = 'FORGOTTEN';
+
 /** Largest chunk index that fits the 5 digits of `STATE#nnnnn`. */
 export const MAX_CHUNK_INDEX = 99_999;
 

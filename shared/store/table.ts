@@ -9,6 +9,11 @@
  *   AUDIT#<recipient hash>#<sequence>#<eventId>   audit records (sort before META)
  *   META                                          the tracked message
  *   STATE#00000, STATE#00001, ...                 recipient state chunks + outbox
+ *
+ * Two partitions belong to the deployment, not to a message:
+ *
+ *   CONFIG / PUBLICATION      the publication form, written once (privacy/checked-publication.ts)
+ *   FORGOTTEN / <key>         one tombstone per forgotten person (privacy/forget.ts)
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -38,6 +43,28 @@ export const DUE_INDEX = {
   projection: 'ALL';
 };
 
+/**
+ * Sparse GSI of one person's audit records across messages: only audit records
+ * of recipient events carry `recipientHash` (`Publication.recipientKey` of the
+ * address: a hash, salted when the deployment hashes, never the address), and
+ * `observedAt` sorts them oldest first.
+ */
+export const RECIPIENT_INDEX = {
+  name: 'recipient',
+  partitionKey: { name: 'recipientHash', type: 'S' },
+  sortKey: { name: 'observedAt', type: 'S' },
+  /** History reads whole records from the index: no second read per record. */
+  projection: 'ALL',
+} as const satisfies {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  projection: 'ALL';
+};
+
+/** Every global secondary index of the table, for `createTable` and the stack. */
+export const INDEXES = [DUE_INDEX, RECIPIENT_INDEX] as const;
+
 /** The only `duePk` value: every due message lives in one index partition. */
 export const DUE_PARTITION = 'DUE';
 
@@ -49,7 +76,7 @@ export const BILLING_MODE = 'PAY_PER_REQUEST';
 
 /** `CreateTable` input for local use (dynalite, DynamoDB Local); the stack builds its own from the same data. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const keys = [PARTITION_KEY, SORT_KEY, DUE_INDEX.partitionKey, DUE_INDEX.sortKey];
+  const keys = [PARTITION_KEY, SORT_KEY, ...INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])];
   return {
     TableName: tableName,
     BillingMode: BILLING_MODE,
@@ -58,15 +85,13 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: PARTITION_KEY.name, KeyType: 'HASH' },
       { AttributeName: SORT_KEY.name, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: DUE_INDEX.name,
-        KeySchema: [
-          { AttributeName: DUE_INDEX.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: DUE_INDEX.sortKey.name, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: DUE_INDEX.projection },
-      },
-    ],
+    GlobalSecondaryIndexes: INDEXES.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: index.projection },
+    })),
   };
 }

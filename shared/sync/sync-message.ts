@@ -33,6 +33,7 @@ import {
 import { carryFinal, type Decision, decide } from '../lifecycle/policy.ts';
 import type { BulkStatus } from '../model.ts';
 import type { SyncDeps } from '../ports.ts';
+import { withoutForgotten } from '../privacy/forgotten.ts';
 import { classifyError, errorMessage } from './error-kind.ts';
 import { OutboxStuck } from './errors.ts';
 import { flush } from './flush.ts';
@@ -120,8 +121,12 @@ export async function syncMessage(
     let notFound: unknown = null;
     const now = deps.clock();
     let reply: BulkStatus | null = null;
+    // Resolved before the poll: a process whose salt is not the deployment's stops here.
+    const isForgotten = deps.forgotten ? await deps.forgotten() : null;
     try {
       reply = await deps.provider.bulkStatus(messageId, options);
+      // Forgotten people leave the reply before the diff: never stored or published again.
+      if (isForgotten) reply = withoutForgotten(reply, isForgotten);
     } catch (error) {
       if (classifyError(error) !== 'not-found') throw error;
       notFound = error;

@@ -1,16 +1,21 @@
 /** Wiring from configuration: the PII option puts the email-hashing publisher in front of the bus. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoServer, startDynamoServer } from '../../local/dynamodb-server.ts';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge-server.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { trackingStarted } from '../../shared/lifecycle/message-events.ts';
+import { PublicationFormError } from '../../shared/privacy/errors.ts';
 
 let bus: LocalEventBridge;
+let dynamo: DynamoServer;
 beforeAll(async () => {
   bus = await startLocalEventBridge();
+  dynamo = await startDynamoServer();
 });
 afterAll(async () => {
   await bus?.close();
+  await dynamo?.close();
 });
 
 const env = (extra: Record<string, string>) => ({
@@ -39,16 +44,31 @@ const recipientEvent = {
 };
 
 describe('runtime wiring', () => {
-  it('publishes addresses as they are by default, and as salted hashes with EMAIL_HASH_SALT', async () => {
+  it('publishes addresses as they are by default, as salted hashes with EMAIL_HASH_SALT, and never both forms on one table', async () => {
     // The SDK reads its endpoint and credentials from the environment, as in Lambda.
-    Object.assign(process.env, env({ AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url }));
-    const plain = createRuntime(loadConfig(env({})));
+    Object.assign(
+      process.env,
+      env({ AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }),
+    );
+    const plain = createRuntime(loadConfig(env({ TABLE_NAME: 'wiring-plain' })));
+    await plain.store.admin.createTable();
     await plain.publisher.publish([recipientEvent]);
-    const hashed = createRuntime(loadConfig(env({ EMAIL_HASH_SALT: 'pepper' })));
+    const hashed = createRuntime(
+      loadConfig(env({ TABLE_NAME: 'wiring-hashed', EMAIL_HASH_SALT: 'pepper' })),
+    );
+    await hashed.store.admin.createTable();
     await hashed.publisher.publish([recipientEvent]);
-    plain.close();
-    hashed.close();
+    // A salted shell on the plain deployment's table is refused before the bus sees anything.
+    const mixed = createRuntime(
+      loadConfig(env({ TABLE_NAME: 'wiring-plain', EMAIL_HASH_SALT: 'pepper' })),
+    );
+    const refused = await mixed.publisher.publish([recipientEvent]).catch((e: unknown) => e);
+    for (const rt of [plain, hashed, mixed]) rt.close();
+    expect(refused).toBeInstanceOf(PublicationFormError);
+    expect(String((refused as Error).message)).toMatch(/publishes plain addresses/);
+    expect(String((refused as Error).message)).not.toContain('pepper');
     const emails = bus.events.map((e) => e.detail.email);
+    expect(emails).toHaveLength(2);
     expect(emails[0]).toBe('ann@example.com');
     expect(emails[1]).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(bus.events.map((e) => e.detail.eventId)).toEqual(['e-1', 'e-1']);
