@@ -8,6 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { loadConfig } from '../shared/config.ts';
+import { registerForget } from './commands/forget.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerInit } from './commands/init.ts';
 import { registerList } from './commands/list.ts';
@@ -39,6 +40,7 @@ function buildProgram(ctx: CliContext): Command {
   registerPoll(program, ctx);
   registerReplay(program, ctx);
   registerSnapshot(program, ctx);
+  registerForget(program, ctx);
   program.addOption(new Option('--verbose', 'print stack traces on errors').hideHelp());
   return program;
 }

@@ -27,7 +27,16 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     const rt = publishingRuntime(ctx, 'replay', opts.bus);
     // An unknown message is exit 2 here as everywhere, not "replayed 0 of 0".
     if (!(await rt.store.load(messageId))) throw notTracked(messageId);
-    const result = await replayMessage(rt, messageId, since === null ? null : new Date(since));
+    // The raw bus: records are republished exactly as first published, whatever this shell's salt.
+    const result = await replayMessage(
+      {
+        audit: rt.audit,
+        publisher: rt.bus,
+        recordedForm: () => rt.publicationRecord.recordedForm(),
+      },
+      messageId,
+      since === null ? null : new Date(since),
+    );
     if (opts.json) ctx.json({ messageId, bus: rt.config.eventBusName, ...result });
     else {
       ctx.out(
@@ -54,6 +63,7 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
     const loaded = await rt.store.load(messageId);
     if (!loaded) throw notTracked(messageId);
     const events = statusSnapshot(loaded.message, [...loaded.recipients.values()], new Date());
+    // The checked publisher: a shell without the deployment's salt is refused, one with it hashes.
     const result = await rt.publisher.publish(events);
     const summary = {
       messageId,
