@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx status-sync` works after `npm ci`.
-import { register } from 'tsx/esm/api';
+// One rule picks what runs: in a checkout (the TypeScript sources are next to
+// this file) the sources, through tsx, so `npx status-sync` works right after
+// `npm ci` and always runs what was just edited; in the installed package
+// (sources not shipped) the compiled JavaScript of dist/, with no tsx at all.
+import { existsSync } from 'node:fs';
 
 // The AWS SDK prints a nine-line NodeVersionSupportWarning on Node 20 (support
 // ends January 2027) before any output of ours. Quieted with the switch the SDK
@@ -25,8 +28,16 @@ const write = (name) => (text) => {
   if (!closed[name]) process[name].write(text);
 };
 
-register();
-const { runCli } = await import('../cli/main.ts');
+const source = new URL('../cli/main.ts', import.meta.url);
+let cli;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(source.href);
+} else {
+  cli = await import('../dist/esm/cli/main.js');
+}
+const { runCli } = cli;
 process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   stdout: write('stdout'),
