@@ -6,8 +6,12 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecyclePolicy } from '../../shared/lifecycle/policy.ts';
+import { checkedPublication } from '../../shared/privacy/checked-publication.ts';
+import { oncePer } from '../../shared/privacy/publish-as.ts';
 import { EventBridgePublisher } from '../../shared/publisher/eventbridge-publisher.ts';
 import { DynamoStatusStore } from '../../shared/store/dynamo-status-store.ts';
+import { DynamoPublicationRecord } from '../../shared/store/publication-record.ts';
+import { DynamoTombstones } from '../../shared/store/tombstones.ts';
 import { syncMessage } from '../../shared/sync/sync-message.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
@@ -107,3 +111,58 @@ describe('AWS requests per sync of a 500-recipient message', () => {
     );
   });
 });
+
+describe('the privacy reads of a cycle (issue 13)', () => {
+  it('cost one tombstone Query per cycle and one read of the publication form per process, whatever the messages', async () => {
+    h.simulator.script('p-a', [{ kind: 'ok', recipients: recipients('Waiting').slice(0, 3) }]);
+    h.simulator.script('p-b', [{ kind: 'ok', recipients: recipients('Waiting').slice(3, 6) }]);
+    await store.track('p-a', {}, new Date(h.now));
+    await store.track('p-b', {}, new Date(h.now));
+    const dynamo = h.dynamo.client();
+    count(dynamo);
+    const table = { client: dynamo, tableName: 'counts-test' };
+    const publication = checkedPublication({
+      salt: async () => null,
+      record: new DynamoPublicationRecord(table),
+      clock: () => new Date(h.now),
+    });
+    const tombstones = new DynamoTombstones(table);
+    // As runtime.syncDeps() builds it: one memoised read per cycle's deps.
+    const cycleDeps = () => ({
+      ...h.deps({ store, publisher }),
+      forgotten: oncePer(async () => {
+        const current = await publication.forWriting();
+        const keys = await tombstones.keys();
+        return (email: string) => keys.has(current.recipientKey(email));
+      }),
+    });
+    const plainDeps = { ...h.deps({ store, publisher }) };
+    await syncMessage(plainDeps, 'p-a'); // first sight: commits and publishes
+    await syncMessage(plainDeps, 'p-b');
+    tally();
+    await syncMessage(plainDeps, 'p-a'); // unchanged, without the privacy reads
+    await syncMessage(plainDeps, 'p-b');
+    const without = tally();
+    expect(without).toEqual({ QueryCommand: 2, UpdateItemCommand: 2 });
+
+    const first = cycleDeps();
+    await syncMessage(first, 'p-a');
+    await syncMessage(first, 'p-b');
+    // First cycle of the process: the form is claimed (GetItem finds none, PutItem records it).
+    expect(tally()).toEqual(
+      add(without, { QueryCommand: 1, GetItemCommand: 1, PutItemCommand: 1 }),
+    );
+    const second = cycleDeps();
+    await syncMessage(second, 'p-a');
+    await syncMessage(second, 'p-b');
+    // Later cycles: the tombstone Query only (the verified form is remembered).
+    expect(tally()).toEqual(add(without, { QueryCommand: 1 }));
+  });
+});
+
+/** `base` plus `extra`, per command. */
+function add(base: Record<string, number>, extra: Record<string, number>): Record<string, number> {
+  const out = { ...base };
+  for (const [k, n] of Object.entries(extra)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
