@@ -1,7 +1,8 @@
 /**
- * The scheduled poller: one sync cycle per invocation (runtime/poll-cycle.ts),
- * its figures published as metrics by the `syncMetrics` middleware.
+ * The scheduled poller: 10 s ticks for most of each minute (runtime/poll-cycle.ts); the tick
+ * state is module-level (warm invocations share it; a cold one assumes the budget was spent).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -14,6 +15,7 @@ import { type PollerDeps, pollCycle } from '../runtime/poll-cycle.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import { METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
+import { coldMinuteState } from '../shared/sync/poll-minute.ts';
 
 export function createHandler(deps: PollerDeps) {
   return middy((_event: unknown, context: Context) => pollCycle(deps, context))
@@ -23,8 +25,7 @@ export function createHandler(deps: PollerDeps) {
 }
 
 function defaultDeps(): PollerDeps {
-  // Service name from POWERTOOLS_SERVICE_NAME (infra sets it); metrics name theirs
-  // in code, as the alarms read them whatever the environment says.
+  // Logger service from POWERTOOLS_SERVICE_NAME; metrics name theirs (the alarms read it).
   const logger = new Logger();
   const config = loadConfig(process.env);
   // The key comes from Secrets Manager when MAILPARTNER_API_KEY_SECRET is set (see api-key.ts).
@@ -33,6 +34,7 @@ function defaultDeps(): PollerDeps {
     syncDeps: () => runtime.syncDeps({ log: logger }),
     concurrency: config.concurrency,
     budgetPerMinute: config.budgetPerMinute,
+    minute: { sleep, state: coldMinuteState(Date.now(), config.budgetPerMinute) },
     logger,
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.poller }),
   };

@@ -5,13 +5,25 @@
  * The dispatcher is also the first half of the shared rate limit: it runs once a
  * minute (the smallest schedule rate) and enqueues at most `budgetPerMinute`
  * messages, each of which costs one provider request when all goes well. The
- * workers' own throttle covers retries and redeliveries (see `throttled-provider.ts`).
+ * workers' own throttle (budget / workers a minute each) covers retries and
+ * redeliveries (see `throttled-provider.ts`), so dispatcher and workers together
+ * never exceed the budget in any minute.
+ *
+ * When more are due than the budget allows it lists up to `CANDIDATES` times the
+ * budget and enqueues the most overdue for their own interval first
+ * (`pickDue`, as the poller's ticks do), not merely the oldest due.
+ * Fan-out polls at most once a minute a message: no sub-minute ticks (a work
+ * item a tick would multiply queue requests for a few seconds of latency).
  */
 import type { TrackedMessage } from '../domain/tracked-message.ts';
 import type { StatusStore, WorkItem, WorkQueue } from '../ports.ts';
+import { pickDue } from '../schedule/priority.ts';
+
+/** Due messages listed per message the budget allows, to choose from. */
+const CANDIDATES = 3;
 
 export interface DispatchSummary {
-  /** Due messages seen: at most budget + 1 (enough to tell whether the budget capped). */
+  /** Due messages seen: at most 3 × the budget. */
   readonly due: number;
   readonly enqueued: number;
   readonly failed: number;
@@ -23,16 +35,15 @@ export function workItem(message: TrackedMessage): WorkItem {
   return { messageId: message.messageId, dedupId: `${message.messageId}#${message.nextPollAt}` };
 }
 
-/** Finds the due messages (oldest first, at most the budget) and enqueues them. */
+/** Finds the due messages (at most the budget, highest priority first) and enqueues them. */
 export async function dispatchDue(
   deps: { readonly store: Pick<StatusStore, 'listDue'>; readonly queue: WorkQueue },
   now: Date,
   options: { readonly budgetPerMinute: number },
 ): Promise<DispatchSummary> {
   const budget = Math.max(1, Math.floor(options.budgetPerMinute));
-  // One over the budget tells whether anything had to wait.
-  const due = await deps.store.listDue(now, { limit: budget + 1 });
-  const batch = due.slice(0, budget);
+  const due = await deps.store.listDue(now, { limit: CANDIDATES * budget });
+  const batch = pickDue(due, now.getTime(), budget);
   const { failed } = await deps.queue.enqueue(batch.map(workItem));
   return {
     due: due.length,

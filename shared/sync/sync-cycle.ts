@@ -33,6 +33,7 @@ export interface CycleOptions {
 export interface CycleSummary {
   readonly startedAt: string;
   readonly durationMs: number;
+  /** Due messages listed (with `candidates`, more than were picked to sync). */
   readonly messagesDue: number;
   readonly messagesPolled: number;
   readonly unchanged: number;
@@ -48,9 +49,10 @@ export interface CycleSummary {
   readonly errors: Readonly<Partial<Record<ErrorKind, number>>>;
   /**
    * Delay from a change's status time to the end of the cycle that published
-   * it (recipient events only), ms; null when nothing was published.
+   * it (recipient events only), ms, over `count` events (so cycles can be
+   * merged); null when nothing was published.
    */
-  readonly lagMs: { readonly mean: number; readonly max: number } | null;
+  readonly lagMs: { readonly mean: number; readonly max: number; readonly count?: number } | null;
   /** Set when the whole cycle stopped early because every call would fail the same way. */
   readonly stoppedBy: 'configuration' | 'rate-limited' | null;
   readonly outcomes: readonly MessageOutcome[];
@@ -108,7 +110,8 @@ export async function runCycle(deps: SyncDeps, options: CycleOptions = {}): Prom
     ),
   );
 
-  return summarise(started, deps.clock(), due.length, outcomes, skipped, stoppedBy);
+  // Due: every message listed, picked or not (the load the pressure reads).
+  return summarise(started, deps.clock(), listed.length, outcomes, skipped, stoppedBy);
 }
 
 function isStopCause(kind: ErrorKind): boolean {
@@ -165,7 +168,8 @@ function summarise(
     eventsRecovered,
     skipped,
     errors,
-    lagMs: lagCount === 0 ? null : { mean: Math.round(lagSum / lagCount), max: lagMax },
+    lagMs:
+      lagCount === 0 ? null : { mean: Math.round(lagSum / lagCount), max: lagMax, count: lagCount },
     stoppedBy,
     outcomes,
   };

@@ -91,7 +91,7 @@ describe('fan-out', () => {
     }
     const queue = new MemoryFifo();
     const summary = await dispatcher(queue, 3)({}, context);
-    expect(summary).toEqual({ due: 4, enqueued: 3, failed: 0, capped: true });
+    expect(summary).toEqual({ due: 5, enqueued: 3, failed: 0, capped: true });
     expect(queue.items.map((i) => i.messageId)).toEqual(['cap-0', 'cap-1', 'cap-2']);
     await dispatcher(queue, 3)({}, context); // a repeated run within the dedup window
     expect(queue.items).toHaveLength(3);
