@@ -47,6 +47,8 @@ export const FAILURE_KINDS = [
 const SUSTAINED = 3;
 
 export interface StatusSyncObservabilityProps extends ObservedResources {
+  /** `source` of the deployment's events. Default `mailpartner.status-sync`. */
+  readonly eventSource?: string;
   /** Every alarm notifies this topic (ALARM and OK). */
   readonly alarmTopic: sns.ITopic;
   /** Default true. A dashboard costs 3 USD a month beyond an account's first three. */
@@ -130,7 +132,10 @@ export class StatusSyncObservability extends Construct {
       description:
         'Counts MessagePollFailing events (poison messages) for the PoisonMessages alarm',
       eventBus: props.eventBus,
-      eventPattern: { source: [EVENT_SOURCE], detailType: ['MessagePollFailing'] },
+      eventPattern: {
+        source: [props.eventSource ?? EVENT_SOURCE],
+        detailType: ['MessagePollFailing'],
+      },
     });
     this.poisonMessageAlarm = alarm('PoisonMessages', {
       alarmDescription:

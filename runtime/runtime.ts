@@ -130,6 +130,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const bus = new EventBridgePublisher({
     client: eventBridge,
     eventBusName: config.eventBusName,
+    source: config.eventSource,
   });
   const publisher = publishAs(bus, publication);
   const tombstones = new DynamoTombstones(table);

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 
+import { EVENT_SOURCE } from './catalog/events.ts';
 import { METRICS_NAMESPACE, type ServiceName } from './catalog/telemetry.ts';
 import { StatusSyncError } from './errors.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
@@ -24,6 +25,14 @@ const envSchema = z.object({
   MAILPARTNER_FORMAT: z.enum(['json', 'xml']).default('json'),
   TABLE_NAME: z.string().min(3).max(255).default('mailpartner-status-sync'),
   EVENT_BUS_NAME: z.string().min(1).max(256).default('default'),
+  // `source` of the published events: two deployments on one bus keep apart by it.
+  EVENT_SOURCE: z
+    .string()
+    .regex(
+      /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/,
+      'must be 1-256 of A-Z a-z 0-9 . _ / - and not start with aws.',
+    )
+    .default(EVENT_SOURCE),
   // No default: unset, the SDK's own chain decides (the profile's region, then instance metadata).
   AWS_REGION: z.string().min(1).optional(),
   // The AWS CLI's name for it; the JavaScript SDK reads AWS_REGION only.
@@ -115,6 +124,8 @@ export interface Config {
   readonly format: 'json' | 'xml';
   readonly tableName: string;
   readonly eventBusName: string;
+  /** `source` of every published event (EVENT_SOURCE; default the catalog's). */
+  readonly eventSource: string;
   /**
    * AWS_REGION, else AWS_DEFAULT_REGION; undefined leaves it to the SDK's chain
    * (the profile's `region`), which fails with "Region is missing" if nothing is set.
@@ -177,6 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     format: e.MAILPARTNER_FORMAT,
     tableName: e.TABLE_NAME,
     eventBusName: e.EVENT_BUS_NAME,
+    eventSource: e.EVENT_SOURCE,
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
     concurrency: e.POLL_CONCURRENCY,
     policy: lifecyclePolicy({

@@ -42,6 +42,8 @@ export interface EventBridgePublisherOptions {
   readonly client: EventBridgeClient;
   /** Name or ARN of the bus (EVENT_BUS_NAME). */
   readonly eventBusName: string;
+  /** `source` of every event (the construct's `eventSource`, EVENT_SOURCE). Default `mailpartner.status-sync`. */
+  readonly source?: string;
   /** Attempts per entry, the first included. Default 5. */
   readonly maxAttempts?: number;
   /** Backoff before the first retry; doubles each retry, with jitter. Default 100. */
@@ -76,6 +78,7 @@ const ACCEPTED: Outcome = { accepted: true };
 export class EventBridgePublisher implements EventPublisher {
   readonly #client: EventBridgeClient;
   readonly #eventBusName: string;
+  readonly #source: string;
   readonly #maxAttempts: number;
   readonly #minBackoffMs: number;
   readonly #maxBackoffMs: number;
@@ -86,6 +89,7 @@ export class EventBridgePublisher implements EventPublisher {
   constructor(options: EventBridgePublisherOptions) {
     this.#client = options.client;
     this.#eventBusName = options.eventBusName;
+    this.#source = options.source ?? EVENT_SOURCE;
     this.#maxAttempts = options.maxAttempts ?? 5;
     this.#minBackoffMs = options.minBackoffMs ?? 100;
     this.#maxBackoffMs = options.maxBackoffMs ?? 2_000;
@@ -171,7 +175,7 @@ export class EventBridgePublisher implements EventPublisher {
         return;
       }
       const entry: PutEventsRequestEntry = {
-        Source: EVENT_SOURCE,
+        Source: this.#source,
         DetailType: parsed.detailType,
         Detail: JSON.stringify(parsed.detail),
         EventBusName: this.#eventBusName,
