@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { PLACEHOLDER_FIELD } from '../runtime/api-key.ts';
 import {
   BILLING_MODE,
-  DUE_INDEX,
+  INDEXES,
   type KeyAttribute,
   PARTITION_KEY,
   SORT_KEY,
@@ -20,7 +20,7 @@ import {
 } from '../shared/store/table.ts';
 import type { MailPartnerStatusSyncProps } from './sync-props.ts';
 
-/** The table of shared/store/table.ts: keys, the due index, TTL; PITR on. */
+/** The table of shared/store/table.ts: keys, the due and recipient indexes, TTL; PITR on. */
 export function createTable(
   scope: Construct,
   props: MailPartnerStatusSyncProps,
@@ -39,12 +39,14 @@ export function createTable(
     deletionProtection: props.deletionProtection ?? true,
     removalPolicy,
   });
-  table.addGlobalSecondaryIndex({
-    indexName: DUE_INDEX.name,
-    partitionKey: attribute(DUE_INDEX.partitionKey),
-    sortKey: attribute(DUE_INDEX.sortKey),
-    projectionType: dynamodb.ProjectionType[DUE_INDEX.projection],
-  });
+  for (const index of INDEXES) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: attribute(index.partitionKey),
+      sortKey: attribute(index.sortKey),
+      projectionType: dynamodb.ProjectionType[index.projection],
+    });
+  }
   return table;
 }
 

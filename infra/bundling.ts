@@ -70,7 +70,13 @@ export const PROJECT_ROOT = packageRoot(THIS_FILE);
 export const PREBUILT_FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'dist', 'functions');
 
 /** The functions, by their entry file in functions/ (and folder in dist/functions/). */
-export const FUNCTION_NAMES = ['poller', 'dispatcher', 'worker', 'track-message'] as const;
+export const FUNCTION_NAMES = [
+  'poller',
+  'dispatcher',
+  'worker',
+  'track-message',
+  'forget-recipient',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** esbuild's target for the runtime below, as NodejsFunction derives it. */

@@ -22,6 +22,8 @@ export interface GrantedResources {
   readonly table: dynamodb.Table;
   readonly eventBus: events.IEventBus;
   readonly apiKeySecret: secretsmanager.ISecret;
+  /** The email hash salt's secret, when the deployment hashes addresses. */
+  readonly emailHashSaltSecret?: secretsmanager.ISecret | undefined;
   /** The table's customer managed key, if any. */
   readonly tableKey?: kms.IKey | undefined;
 }
@@ -123,6 +125,33 @@ export class FunctionPermissions {
       }),
     );
     this.grantPublish(role);
+    this.grantSalt(role);
+    this.grantTableKey(role);
+  }
+
+  /**
+   * The erasure (shared/store/erase-recipient.ts and the privacy adapters):
+   * one Scan of the table; per message holding the person, load and audit
+   * Queries, a PutItem per chunk, an UpdateItem of META and BatchWriteItem of
+   * audit records; the tombstone's PutItem and UpdateItem; the publication
+   * form's GetItem (and PutItem when none is recorded); the salt. No bus.
+   */
+  grantForgetRecipient(role: iam.Role): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EraseFromTable',
+        actions: [
+          'dynamodb:Scan',
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        resources: [this.on.table.tableArn],
+      }),
+    );
+    this.grantSalt(role);
     this.grantTableKey(role);
   }
 
@@ -131,21 +160,40 @@ export class FunctionPermissions {
    * the caller); commit → PutItem per chunk (+ UpdateItem for the chunk count);
    * markPublished → PutItem per chunk, UpdateItem of META's outbox; finish,
    * retire, recordPoll → UpdateItem; writeAudit → BatchWriteItem; publish →
-   * PutEvents; the API key → GetSecretValue.
+   * PutEvents; the API key → GetSecretValue; the publication form → GetItem
+   * (PutItem the first time); the tombstones → Query (granted by the caller).
    */
   private grantSyncMessage(role: iam.Role): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteTable',
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+        actions: [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+        ],
         resources: [this.on.table.tableArn],
       }),
     );
     this.grantPublish(role);
-    const secret = this.on.apiKeySecret;
+    this.grantSecret(role, this.on.apiKeySecret, 'ApiKey');
+    this.grantSalt(role);
+    this.grantTableKey(role);
+  }
+
+  /** The salt's secret, when the deployment hashes addresses. */
+  private grantSalt(role: iam.Role): void {
+    if (this.on.emailHashSaltSecret) {
+      this.grantSecret(role, this.on.emailHashSaltSecret, 'EmailHashSalt');
+    }
+  }
+
+  /** GetSecretValue on one secret (and Decrypt through Secrets Manager with its own key). */
+  private grantSecret(role: iam.Role, secret: secretsmanager.ISecret, name: string): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ReadApiKey',
+        sid: `Read${name}`,
         actions: ['secretsmanager:GetSecretValue'],
         resources: [secretArnForPolicies(secret)],
       }),
@@ -153,7 +201,7 @@ export class FunctionPermissions {
     if (secret.encryptionKey) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          sid: 'DecryptApiKey',
+          sid: `Decrypt${name}`,
           actions: ['kms:Decrypt'],
           resources: [secret.encryptionKey.keyArn],
           conditions: {
@@ -162,7 +210,6 @@ export class FunctionPermissions {
         }),
       );
     }
-    this.grantTableKey(role);
   }
 
   private grantPublish(role: iam.Role): void {

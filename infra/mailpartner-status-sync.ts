@@ -14,6 +14,7 @@
  *                                                            └─────▶ event bus
  *
  *   TrackMessage event on the bus ─▶ track-message ─▶ DynamoDB table (both modes)
+ *   operator ─▶ aws lambda invoke forget-recipient ─▶ DynamoDB table (erasure, both modes)
  *
  * Defaults are the safe ones: data retained, deletion protection on, every
  * function allowed exactly the calls it makes on its own resources.
@@ -29,6 +30,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -42,11 +44,14 @@ import {
 } from '../shared/catalog/track-message.ts';
 import { DEFAULT_BASE_URL } from '../shared/mailpartner/client.ts';
 import { createAlarmTopic, createPlaceholderSecret, createTable } from './base-resources.ts';
+import { EventSchemaRegistry } from './event-schema-registry.ts';
 import { FanOutPair } from './fan-out-pair.ts';
+import { ForgetRecipientFunction } from './forget-recipient-function.ts';
 import { FunctionPermissions } from './function-permissions.ts';
 import { StatusSyncObservability } from './observability.ts';
 import type { FanOutResources, ScheduledPart } from './scheduled-part.ts';
 import { SinglePoller } from './single-poller.ts';
+import { grantTrackMessage, type SubscribeOptions, subscriptionRule } from './sync-api.ts';
 import {
   lifecycleEnv,
   resolveSettings,
@@ -56,7 +61,9 @@ import {
 import type { MailPartnerStatusSyncProps, SyncMode } from './sync-props.ts';
 import { TrackMessageIngress } from './track-message-ingress.ts';
 
+export { EventSchemaRegistry, type EventSchemaRegistryProps } from './event-schema-registry.ts';
 export type { FanOutResources } from './scheduled-part.ts';
+export type { SubscribeOptions } from './sync-api.ts';
 /** Modes, defaults and limits (sync-props.ts), part of this module's public API as before. */
 export * from './sync-props.ts';
 /** The TrackMessage contract (shared/catalog/track-message.ts), for CDK users. */
@@ -92,8 +99,18 @@ export class MailPartnerStatusSync extends Construct {
   /** TrackMessage events that could not be tracked (bad input, or undeliverable). */
   readonly trackRejectsQueue: sqs.Queue;
   readonly trackMessageSources: readonly string[];
+  /**
+   * Erasure of one recipient, invoked by an operator with `{"email": "<address>"}`
+   * (docs/privacy.md); returns what it erased.
+   */
+  readonly forgetRecipient: NodejsFunction;
+  readonly forgetRecipientLogGroup: logs.LogGroup;
   readonly alarmTopic: sns.ITopic;
   readonly observability: StatusSyncObservability;
+  /** `source` of every event this deployment publishes (`eventSource`). */
+  readonly eventSource: string;
+  /** The schema registry of the catalog's events (absent with `schemaRegistry: false`). */
+  readonly schemaRegistry?: EventSchemaRegistry;
 
   constructor(scope: Construct, id: string, props: MailPartnerStatusSyncProps = {}) {
     super(scope, id);
@@ -101,6 +118,7 @@ export class MailPartnerStatusSync extends Construct {
     this.mode = settings.mode;
     this.budgetPerMinute = settings.budget;
 
+    this.eventSource = props.eventSource ?? EVENT_SOURCE;
     this.table = createTable(this, props, settings.removalPolicy);
     this.eventBus =
       props.eventBus ??
@@ -113,8 +131,8 @@ export class MailPartnerStatusSync extends Construct {
     if (archiveRetention !== null) {
       this.archive = new events.Archive(this, 'Archive', {
         sourceEventBus: this.eventBus,
-        description: `Every ${EVENT_SOURCE} event, for replay after a consumer outage`,
-        eventPattern: { source: [EVENT_SOURCE] },
+        description: `Every ${this.eventSource} event, for replay after a consumer outage`,
+        eventPattern: { source: [this.eventSource] },
         retention: archiveRetention,
       });
     }
@@ -129,12 +147,16 @@ export class MailPartnerStatusSync extends Construct {
         table: this.table,
         eventBus: this.eventBus,
         apiKeySecret: this.apiKeySecret,
+        emailHashSaltSecret: props.emailHashSaltSecret,
         tableKey: props.tableEncryptionKey,
       }),
       syncEnv: {
         TABLE_NAME: this.table.tableName,
         EVENT_BUS_NAME: this.eventBus.eventBusName,
+        // Only when set: the default deployment's template stays as it was.
+        EVENT_SOURCE: props.eventSource,
         MAILPARTNER_API_KEY_SECRET: this.apiKeySecret.secretArn,
+        EMAIL_HASH_SALT_SECRET: props.emailHashSaltSecret?.secretArn,
         MAILPARTNER_BASE_URL: props.mailPartnerBaseUrl ?? DEFAULT_BASE_URL,
         POLL_INTERVAL_SECONDS: String((props.messagePollInterval ?? settings.pollRate).toSeconds()),
         AUDIT_RETENTION_DAYS: String(settings.auditRetentionDays),
@@ -159,9 +181,21 @@ export class MailPartnerStatusSync extends Construct {
     this.trackRejectsQueue = track.trackRejectsQueue;
     this.trackMessageSources = track.trackMessageSources;
 
+    const forget = new ForgetRecipientFunction(this, ctx);
+    this.forgetRecipient = forget.forgetRecipient;
+    this.forgetRecipientLogGroup = forget.forgetRecipientLogGroup;
+
+    if (props.schemaRegistry ?? true) {
+      this.schemaRegistry = new EventSchemaRegistry(this, 'Schemas', {
+        source: this.eventSource,
+        ...(props.schemaRegistryName ? { registryName: props.schemaRegistryName } : {}),
+      });
+    }
+
     this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this);
     this.observability = new StatusSyncObservability(this, 'Observability', {
       eventBus: this.eventBus,
+      eventSource: this.eventSource,
       ...part.observed,
       trackMessage: this.trackMessage,
       table: this.table,
@@ -175,5 +209,22 @@ export class MailPartnerStatusSync extends Construct {
   /** Every alarm of the construct. */
   get alarms() {
     return this.observability.alarms;
+  }
+
+  /**
+   * A rule on this construct's bus sending the chosen events to `target`:
+   * `sync.subscribe('Bounces', { detailTypes: ['RecipientNotDelivered'], target })`,
+   * optionally only for messages tracked with some metadata (`{ tenant: 'acme' }`).
+   */
+  subscribe(id: string, options: SubscribeOptions): events.Rule {
+    return subscriptionRule(this, id, this.eventBus, this.eventSource, options);
+  }
+
+  /**
+   * Lets `grantee` (a backend's role or function) put TrackMessage events on
+   * the bus, from the accepted `trackMessageSources` only, and nothing else.
+   */
+  grantTrackMessage(grantee: iam.IGrantable): iam.Grant {
+    return grantTrackMessage(grantee, this.eventBus, this.trackMessageSources);
   }
 }

@@ -1,5 +1,6 @@
 /** `status-sync forget`: erase one person from the table and keep them out (GDPR art. 17). */
 import type { Command } from 'commander';
+import { forgetDeps } from '../../runtime/forget-request.ts';
 import { forgetRecipient } from '../../shared/privacy/forget.ts';
 import type { CliContext, JsonFlag } from '../context.ts';
 import { withJson } from '../options.ts';
@@ -16,16 +17,7 @@ export function registerForget(program: Command, ctx: CliContext): void {
       )
       .argument('<address>', 'the email address (matched trimmed and case-insensitively)'),
   ).action(async (address: string, opts: JsonFlag) => {
-    const rt = ctx.runtime();
-    const result = await forgetRecipient(
-      {
-        publication: rt.publication,
-        tombstones: rt.tombstones,
-        eraser: rt.eraser,
-        clock: () => new Date(),
-      },
-      address,
-    );
+    const result = await forgetRecipient(forgetDeps(ctx.runtime()), address);
     if (opts.json) return ctx.json(result);
     ctx.out(
       `${result.alreadyForgotten ? 'already forgotten; swept again' : 'forgotten'}: ` +

@@ -17,6 +17,8 @@ export const SERVICES = {
   dispatcher: 'dispatcher',
   worker: 'worker',
   trackMessage: 'track-message',
+  /** Operator-invoked erasure of one recipient (docs/privacy.md); emits no metric. */
+  forgetRecipient: 'forget-recipient',
 } as const;
 
 export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
@@ -123,6 +125,8 @@ export const LOG_MESSAGES = {
   workerSyncFailed: 'message sync failed; redelivered later',
   /** The worker's line for a work item that can never be synced, with `sqsMessageId` and `problem`. */
   workItemRejected: 'dropping malformed work item',
+  /** The forget function's line, with the tombstone `key` prefix and the counts, never the address. */
+  recipientForgotten: 'recipient forgotten',
 } as const;
 
 /**

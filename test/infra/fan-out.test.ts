@@ -75,11 +75,11 @@ afterAll(() => t?.cleanup());
 const ref = (value: string) => stack.resolve(value);
 
 describe('fan-out mode: functions and schedule', () => {
-  it('has no poller: the dispatcher, the worker and the TrackMessage function only', () => {
+  it('has no poller: the dispatcher, the worker, the TrackMessage and ForgetRecipient functions only', () => {
     expect(sync.mode).toBe('fan-out');
     expect(sync.poller).toBeUndefined();
     expect(sync.scheduledFunction).toBe(fan.dispatcher);
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const env = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } })
         .Properties.Environment.Variables;
@@ -257,9 +257,9 @@ describe('fan-out mode: the work queue', () => {
 });
 
 describe('fan-out mode: permissions', () => {
-  it('three roles, none with a managed policy', () => {
-    template.resourceCountIs('AWS::IAM::Role', 3);
-    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() }, 3);
+  it('four roles, none with a managed policy', () => {
+    template.resourceCountIs('AWS::IAM::Role', 4);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() }, 4);
   });
 
   it('the dispatcher may query the due index and send to the work queue: nothing else', () => {
@@ -299,7 +299,12 @@ describe('fan-out mode: permissions', () => {
       {
         Sid: 'WriteTable',
         Effect: 'Allow',
-        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+        Action: [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+        ],
         Resource: table,
       },
       {

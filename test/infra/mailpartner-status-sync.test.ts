@@ -22,7 +22,13 @@ import {
 import { MailPartnerStatusSyncStack } from '../../infra/mailpartner-status-sync-stack.ts';
 import { PLACEHOLDER_FIELD } from '../../runtime/api-key.ts';
 import { EVENT_SOURCE } from '../../shared/catalog/events.ts';
-import { DUE_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
+import {
+  DUE_INDEX,
+  PARTITION_KEY,
+  RECIPIENT_INDEX,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+} from '../../shared/store/table.ts';
 import { defined, type TestApp, testApp } from './synth.ts';
 import { dashboardWidgets, policyStatements } from './template.ts';
 
@@ -108,6 +114,14 @@ describe('the table', () => {
           KeySchema: [
             { AttributeName: DUE_INDEX.partitionKey.name, KeyType: 'HASH' },
             { AttributeName: DUE_INDEX.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: RECIPIENT_INDEX.name,
+          KeySchema: [
+            { AttributeName: RECIPIENT_INDEX.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: RECIPIENT_INDEX.sortKey.name, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },
@@ -348,16 +362,18 @@ describe('dead-letter queues and logs', () => {
   });
 
   it('gives each function its own log group with a retention', () => {
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
-    customTemplate.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
+    // Poller, TrackMessage and ForgetRecipient.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+    customTemplate.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 3);
   });
 });
 
 describe('permissions', () => {
-  it('no role has a managed policy; there are exactly two roles (no hidden helper functions)', () => {
-    template.resourceCountIs('AWS::IAM::Role', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 2);
-    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() }, 2);
+  it('no role has a managed policy; there are exactly three roles (no hidden helper functions)', () => {
+    // Poller, TrackMessage and ForgetRecipient (test/infra/privacy.test.ts).
+    template.resourceCountIs('AWS::IAM::Role', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() }, 3);
   });
 
   it('the poller may query its table and due index, write its table, publish on its bus and read its secret: nothing else', () => {
@@ -378,7 +394,13 @@ describe('permissions', () => {
       {
         Sid: 'WriteTable',
         Effect: 'Allow',
-        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+        // GetItem: the publication form (CONFIG item), checked once per process.
+        Action: [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+        ],
         Resource: table,
       },
       {
