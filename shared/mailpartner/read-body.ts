@@ -5,9 +5,9 @@
  * below a Lambda's memory, so a broken or hostile endless body is cut off
  * rather than buffered whole.
  *
- * The body is collected as bytes and decoded once: appending decoded pieces to
- * a string builds a rope that `JSON.parse` flattens into a second copy, which
- * for a large reply doubled the memory it takes.
+ * Each piece is decoded as it arrives and its bytes let go, so a large body
+ * is held once as text (plus the copy `JSON.parse` flattens it into), never
+ * also as the bytes it came in.
  */
 import { BodyTooLargeError } from './errors.ts';
 
@@ -30,21 +30,20 @@ export async function readBodyText(
 ): Promise<string> {
   if (response.body === null) return '';
   const reader = response.body.getReader();
+  const decoder = new TextDecoder('utf-8');
   let received = 0;
-  let pieces: Uint8Array[] = [];
+  let text = '';
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     received += value.byteLength;
     if (received > maxBytes) {
-      pieces = [];
+      text = '';
       // Stop the download; the rest of the body is of no use.
       await reader.cancel().catch(() => {});
       throw new BodyTooLargeError(maxBytes);
     }
-    pieces.push(value);
+    text += decoder.decode(value, { stream: true });
   }
-  const bytes = pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces, received);
-  pieces = [];
-  return new TextDecoder('utf-8').decode(bytes);
+  return text + decoder.decode();
 }
