@@ -38,7 +38,8 @@ function sample(): void {
   peak.rssMb = Math.max(peak.rssMb, m.rss / MB);
   peak.heapUsedMb = Math.max(peak.heapUsedMb, m.heapUsed / MB);
   peak.heapTotalMb = Math.max(peak.heapTotalMb, m.heapTotal / MB);
-  peak.externalMb = Math.max(peak.externalMb, (m.external + m.arrayBuffers) / MB);
+  // `external` already includes `arrayBuffers` (Node's Buffers among them).
+  peak.externalMb = Math.max(peak.externalMb, m.external / MB);
 }
 
 async function main(): Promise<void> {

@@ -5,10 +5,10 @@ import type { HeldResult } from './held.ts';
 import { type DiffThroughput, median, type OverheadResult } from './overhead.ts';
 import { costPerMillion, PRICES } from './pricing.ts';
 import { renderHeld } from './render-held.ts';
+import { renderSchedule } from './render-schedule.ts';
 import {
   type Cell,
   describeMachine,
-  duration,
   fixed,
   kb,
   type Machine,
@@ -16,7 +16,6 @@ import {
   percent,
   table,
 } from './report.ts';
-import { describeOverrides, TUNED_OVERRIDES, WHAT_IF_OVERRIDES } from './schedule.ts';
 import type { ScheduleSummary } from './schedule-job.ts';
 import type { SizeResult } from './size.ts';
 
@@ -312,81 +311,6 @@ function renderOverhead(o: OverheadResult, d: DiffThroughput): string {
   ].join('\n');
 }
 
-function renderSchedule(s: readonly ScheduleSummary[]): string {
-  const budget = s[0]?.budgetPerMinute ?? 0;
-  const rows = s.map((x): Cell[] => [
-    num(x.perDay),
-    x.label,
-    num(x.polls),
-    num(x.polls / x.perDay, 1),
-    num(x.peakPerMinute),
-    num(x.saturatedMinutes),
-    duration(x.p50),
-    duration(x.p95),
-    duration(x.earlyP50),
-    duration(x.earlyP95),
-    percent(x.earlyWithin2Min),
-    `${num(x.missed)} (${percent(x.missed / x.changes)})`,
-    `${num(x.earlyMissed)} (${percent(x.earlyMissed / x.earlyChanges)})`,
-  ]);
-  const every = s
-    .filter((x) => x.label === 'default')
-    .map((x) => `${num(x.perDay)}/day: ${num(x.perDay * 2880)} requests`);
-  return [
-    '## 3. Schedule',
-    '',
-    `Virtual time, no HTTP (bench/schedule-sim.ts, pure). Traffic: \`generateTraffic\` (timeScale 1: real provider delays, most reports within seconds, 12 % within 1 min–2 h, 3 % up to 48 h; opens, clicks, complaints, unsubscribes), ` +
-      `1–5 recipients a message, send times uniform over 24 h, seed 1. A scheduler fires every minute and polls at most ${num(budget)} due messages (the provider allows 2,000/min/IP), oldest due first, ` +
-      "each poll seeing every recipient's timeline state at that minute. Adaptive: the product's pure `decide(policy, view)` picks the next poll and the end of tracking, as `syncMessage` calls it " +
-      '(messages are tracked when sent). Round-robin: every tracked message polled in turn (a ring; a new message joins at the back) at most once a minute, until 48 h old.',
-    '',
-    'How delays are counted: a change at time *a* is published by the first poll at or after *a*; its delay is that poll time minus *a*, in whole seconds rounded up. ' +
-      'A change overtaken before any poll (Waiting → Delivered within one minute) is counted as seen by the poll that shows the later status, with its own time. ' +
-      "Every timeline event that changes a recipient's status or stopMail counts, first sight (Waiting) included. Changes after tracking ended are *missed*: never published, not in the percentiles; " +
-      'the goal check and the "≤ 2 min" column count them as never seen.',
-    '',
-    `Tuned policy: ${describeOverrides(TUNED_OVERRIDES)} (the rest default). ` +
-      'Of these, only maxIntervalMs and engagementWindowMs can be set from the environment today (MAX_POLL_INTERVAL_MINUTES, ENGAGEMENT_WINDOW_MINUTES in shared/config.ts); settledIntervalMs and backoffFactor need code.',
-    '',
-    `What-if (a product change, not a setting; simulated by \`withSettledBackoff\` in bench/schedule-sim.ts): once every recipient is final, poll with the same quiet-time backoff as while pending, ` +
-      `bounded by minIntervalMs and settledIntervalMs, instead of every settledIntervalMs; with ${describeOverrides(WHAT_IF_OVERRIDES)}, the engagement window stays 60 min.`,
-    '',
-    table(
-      [
-        'messages/day',
-        'schedule',
-        'provider requests',
-        'per message',
-        'peak /min',
-        'minutes at budget',
-        'p50',
-        'p95',
-        'first-hour p50',
-        'first-hour p95',
-        'first hour ≤ 2 min',
-        'missed',
-        'missed in first hour',
-      ],
-      rows,
-    ),
-    '',
-    `For scale, polling every message every minute for 48 h would need ${every.join(', ')}, i.e. about ${num(Math.max(...s.map((x) => x.perDay)) * 2)} requests a minute at the largest size, over the budget from about 900 messages a day.`,
-    '',
-    'How tracking ended (adaptive): ' +
-      s
-        .filter((x) => x.strategy === 'adaptive')
-        .map(
-          (x) =>
-            `${num(x.perDay)}/day ${x.label}: ${Object.entries(x.ended)
-              .map(([k, v]) => `${num(v)} ${k}`)
-              .join(', ')}`,
-        )
-        .join('; ') +
-      ". Expired messages are ones with a recipient whose report comes after the 48 h window (slow reports). A recipient final once stays final (`finalAt`, issue 10): a `SPAM_COMPLAINT` or an unsubscribe after a delivery no longer keeps a message polled until 48 h (about 1.5 % of messages expired for that reason before the change; the counts above are today's).",
-    '',
-  ].join('\n');
-}
-
 function renderSize(z: SizeResult): string {
   const m = z.memory;
   const phases = Object.entries(m.phases);
@@ -424,7 +348,9 @@ function renderSize(z: SizeResult): string {
     ),
     '',
     `Peak memory syncing one message of ${num(m.recipients)} recipients end to end (track, first sight: every recipient new, then an unchanged poll), in a child process holding only the engine ` +
-      '(production store and publisher on real SDK clients; dynalite, the simulator and the EventBridge endpoint run in the parent). RSS peak from `process.resourceUsage().maxRSS`; heap figures sampled every 10 ms (a lower bound).',
+      '(production client, store and publisher on real SDK clients; dynalite, the simulator and the EventBridge endpoint run in the parent). ' +
+      `The child runs with the V8 heap limits Lambda's Node.js bootstrap sets for a ${num(m.functionMemoryMb)} MB function (\`${m.nodeFlags.join(' ')}\`): without them V8 sizes its heap from this machine's memory and lets garbage pile up far past what such a function allows. ` +
+      'The sync diffs, commits and publishes the reply 500 recipients at a time. RSS peak from `process.resourceUsage().maxRSS`; heap figures sampled every 10 ms (a lower bound).',
     '',
     table(
       [
@@ -434,7 +360,7 @@ function renderSize(z: SizeResult): string {
         'RSS (sampled, this phase)',
         'heap used (sampled)',
         'heap total (sampled)',
-        'external + array buffers',
+        'external (array buffers included)',
         'outcome',
       ],
       [
@@ -461,9 +387,7 @@ function renderSize(z: SizeResult): string {
       ],
     ),
     '',
-    `The provider's reply for this message is ${num(m.replyBytes / 1024 / 1024, 1)} MB. The product's MailPartner client said: "${m.realClient}". ` +
-      'It caps replies at 5 MB because one send takes at most 500 recipients; so the child syncs through a provider that reads the same reply without the cap and parses it with the ' +
-      "product's `parseBulkStatusReply`; everything after the fetch is production code.",
+    `The provider's reply for this message is ${num(m.replyBytes / 1024 / 1024, 1)} MB, read by the product's MailPartner client (it reads replies up to 64 MiB, about 500,000 recipients; a larger one fails the poll, which backs off and is reported as a poison message). Polled once more on its own, the client ${m.realClient}.`,
     '',
   ].join('\n');
 }

@@ -3,7 +3,8 @@
  * the time a fresh process takes to import it (cold-start proxy, checking that
  * the import makes no network call), and the peak memory of syncing one message
  * of 100,000 recipients end to end, measured in a child process that holds only
- * the engine (dynalite, the simulator and the EventBridge endpoint stay here).
+ * the engine (dynalite, the simulator and the EventBridge endpoint stay here),
+ * with the V8 heap limits Lambda gives a 256 MB function.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -49,6 +50,10 @@ export interface MemoryPeak {
 
 export interface MemoryFigures {
   readonly recipients: number;
+  /** The Lambda memory size whose V8 heap limits the child ran with. */
+  readonly functionMemoryMb: number;
+  /** The node flags of the child: what Lambda's Node.js bootstrap passes for that memory size. */
+  readonly nodeFlags: readonly string[];
   /** Size of the provider's JSON reply for this message. */
   readonly replyBytes: number;
   /** What the product's MailPartner client said about that reply. */
@@ -180,6 +185,24 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
+/** The function memory the goal is set for (a 256 MB Lambda). */
+const FUNCTION_MEMORY_MB = 256;
+
+/**
+ * The V8 heap limits Lambda's Node.js bootstrap sets from the function's
+ * memory: a tenth for the young generation (half of it per semi-space), the
+ * rest for the old one. Without them V8 sizes its heap from this machine's
+ * memory and lets garbage pile up far past what a 256 MB function would allow,
+ * so the RSS measured would be the collector's leisure, not the engine's need.
+ */
+function lambdaNodeFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpace}`,
+  ];
+}
+
 async function measureMemory(recipients: number): Promise<MemoryFigures> {
   const child = await bundle('bench/memory-child.ts', 'memory-child.mjs');
   const lb = await startLoopback({ tableName: 'status-sync-memory' });
@@ -192,7 +215,8 @@ async function measureMemory(recipients: number): Promise<MemoryFigures> {
       `${lb.simulator.url}/bulk-status?apiKey=${BENCH_API_KEY}&messageId=${messageId}`,
     );
     const replyBytes = (await reply.arrayBuffer()).byteLength;
-    const out = await runNode([child], {
+    const nodeFlags = lambdaNodeFlags(FUNCTION_MEMORY_MB);
+    const out = await runNode([...nodeFlags, child], {
       BENCH_DYNAMO_URL: lb.dynamo.endpoint,
       BENCH_EVENTBRIDGE_URL: lb.bus.url,
       BENCH_PROVIDER_URL: lb.simulator.url,
@@ -201,8 +225,11 @@ async function measureMemory(recipients: number): Promise<MemoryFigures> {
       BENCH_MESSAGE_ID: messageId,
       BENCH_NOW: String(lb.now),
     });
-    const parsed = JSON.parse(out) as Omit<MemoryFigures, 'recipients' | 'replyBytes'>;
-    return { recipients, replyBytes, ...parsed };
+    const parsed = JSON.parse(out) as Omit<
+      MemoryFigures,
+      'recipients' | 'replyBytes' | 'functionMemoryMb' | 'nodeFlags'
+    >;
+    return { recipients, replyBytes, functionMemoryMb: FUNCTION_MEMORY_MB, nodeFlags, ...parsed };
   } finally {
     await lb.close();
   }
