@@ -19,12 +19,7 @@
  * 1 UpdateItem for META when they change, 1 Query of its audit records and
  * 1 BatchWriteItem per 25 records deleted or rewritten.
  */
-import {
-  type DynamoDBClient,
-  ScanCommand,
-  type ScanCommandOutput,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type ScanCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ErasureCounts, PersonMatch, RecipientEraser } from '../ports.ts';
 import { type EmailMatch, stripEntries, stripState } from '../privacy/strip.ts';
 import type { Item } from './attributes.ts';
@@ -215,7 +210,8 @@ export class DynamoRecipientEraser implements RecipientEraser {
     let rewritten = 0;
     for (const item of items) {
       if (person.isPerson(item.email?.S ?? '')) {
-        requests.push({ DeleteRequest: { Key: { pk: item.pk as never, sk: item.sk as never } } });
+        const key = { pk: { S: item.pk?.S ?? '' }, sk: { S: item.sk?.S ?? '' } };
+        requests.push({ DeleteRequest: { Key: key } });
         deleted++;
         continue;
       }
