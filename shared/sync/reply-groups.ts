@@ -17,7 +17,7 @@ import { mergeDuplicateRows } from '../diff/merge-rows.ts';
 import { type RecipientReport, type RecipientState, recipientKey } from '../model.ts';
 
 /** Recipients a group covers: one state chunk's worth (`CHUNK_RECIPIENTS` of the store). */
-export const GROUP_SIZE = 500;
+const GROUP_SIZE = 500;
 
 /**
  * The reply's rows in groups, each a list of rows (one per recipient, a
