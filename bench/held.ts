@@ -15,6 +15,7 @@ import {
   lifecyclePolicy,
 } from '../shared/lifecycle/policy.ts';
 import type { RecipientState } from '../shared/model.ts';
+import { DEFAULT_SCHEDULE } from '../shared/schedule/next-poll.ts';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -52,6 +53,8 @@ export interface HeldFigures {
 export interface HeldResult {
   readonly withPlan: readonly HeldFigures[];
   readonly withoutPlan: readonly HeldFigures[];
+  /** With the send plan, on the fixed backoff (`POLL_SCHEDULER=fixed`), for comparison. */
+  readonly fixed: readonly HeldFigures[];
 }
 
 function recipientsAt(leaves: number, t: number): RecipientState[] {
@@ -84,7 +87,12 @@ function recipientsAt(leaves: number, t: number): RecipientState[] {
   return out;
 }
 
-function simulate(c: HeldCase, policy: LifecyclePolicy, withPlan: boolean): HeldFigures {
+function simulate(
+  c: HeldCase,
+  policy: LifecyclePolicy,
+  withPlan: boolean,
+  tickMs: number,
+): HeldFigures {
   const trackedAt = Date.parse(c.trackedAt);
   const sendAt = c.sendAt ? new Date(c.sendAt) : null;
   const plan = planSend({ trackedAt: new Date(trackedAt), sendAt, commercialHold: true });
@@ -95,7 +103,7 @@ function simulate(c: HeldCase, policy: LifecyclePolicy, withPlan: boolean): Held
   let total = 0;
   let firstEvent: number | null = null;
   let ending = 'still tracked after 14 days';
-  for (let t = trackedAt; t < trackedAt + 14 * 24 * 60 * MINUTE; t += MINUTE) {
+  for (let t = trackedAt; t < trackedAt + 14 * 24 * 60 * MINUTE; t += tickMs) {
     if (t < due) continue;
     total += 1;
     if (t < leaves) before += 1;
@@ -122,8 +130,8 @@ function simulate(c: HeldCase, policy: LifecyclePolicy, withPlan: boolean): Held
       ending = decision.kind;
       break;
     }
-    // The schedule fires on the minute.
-    due = Math.ceil(decision.nextPollAt.getTime() / MINUTE) * MINUTE;
+    // The poller looks on its ticks: every 10 s (the default scheduler) or on the minute.
+    due = Math.ceil(decision.nextPollAt.getTime() / tickMs) * tickMs;
   }
   return {
     name: c.name,
@@ -136,10 +144,18 @@ function simulate(c: HeldCase, policy: LifecyclePolicy, withPlan: boolean): Held
   };
 }
 
-/** Runs every case with the default policy, with and without the send plan. */
-export function measureHeld(policy: LifecyclePolicy = lifecyclePolicy()): HeldResult {
+/**
+ * Runs every case with and without the send plan; by default with the default
+ * scheduler on 10 s ticks, as `loadConfig` and the poller run it (`fixed`: the
+ * fixed backoff on the minute, `POLL_SCHEDULER=fixed`).
+ */
+export function measureHeld(scheduler: 'default' | 'fixed' = 'default'): HeldResult {
+  const policy =
+    scheduler === 'default' ? lifecyclePolicy({ schedule: DEFAULT_SCHEDULE }) : lifecyclePolicy();
+  const tickMs = scheduler === 'default' ? 10 * SECOND : MINUTE;
   return {
-    withPlan: HELD_CASES.map((c) => simulate(c, policy, true)),
-    withoutPlan: HELD_CASES.map((c) => simulate(c, policy, false)),
+    withPlan: HELD_CASES.map((c) => simulate(c, policy, true, tickMs)),
+    withoutPlan: HELD_CASES.map((c) => simulate(c, policy, false, tickMs)),
+    fixed: HELD_CASES.map((c) => simulate(c, lifecyclePolicy(), true, MINUTE)),
   };
 }

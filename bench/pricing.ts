@@ -8,7 +8,9 @@ export const PRICES = {
   writePerMillion: 0.625,
   /** EventBridge custom events, per million (each 64 KB chunk of a PutEvents entry is one). */
   eventsPerMillion: 1.0,
-  asOf: 'DynamoDB on-demand prices in effect since 1 November 2024 (us-east-1); EventBridge custom events $1.00 per million. Taken from AWS public pricing as of the brief of this run; not re-checked online (the benchmark runs offline).',
+  /** Lambda duration on arm64 (the functions' architecture), per GB-second. */
+  lambdaArmPerGbSecond: 0.0000133334,
+  asOf: 'DynamoDB on-demand prices in effect since 1 November 2024 (us-east-1); EventBridge custom events $1.00 per million; Lambda arm64 $0.0000133334 per GB-second. Taken from AWS public pricing as of the brief of this run; not re-checked online (the benchmark runs offline).',
 } as const;
 
 export interface UnitUse {

@@ -7,7 +7,8 @@ import { deriveSeed } from '../local/simulator/prng.ts';
 import { generateTraffic } from '../local/simulator/traffic.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from '../shared/lifecycle/policy.ts';
 import { DEFAULT_SCHEDULE } from '../shared/schedule/next-poll.ts';
-import { type CompactTraffic, CompactTrafficBuilder, simulateSchedule } from './schedule-sim.ts';
+import { simulateSchedule } from './schedule-sim.ts';
+import { type CompactTraffic, CompactTrafficBuilder } from './schedule-traffic.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

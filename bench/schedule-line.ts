@@ -1,7 +1,9 @@
 /** One schedule result in the format of issue 14 (`npm run bench:schedule`). */
+import { scheduleCost } from './schedule-cost.ts';
 import type { ScheduleSummary } from './schedule-job.ts';
 
 export function scheduleLine(s: ScheduleSummary) {
+  const cost = scheduleCost(s);
   return {
     section: 'schedule',
     policy: s.label,
@@ -13,5 +15,8 @@ export function scheduleLine(s: ScheduleSummary) {
     p95Seconds: s.p95Strict,
     missedShare: Number(s.missedShare.toFixed(5)),
     providerRequests: s.polls,
+    // Cost (bench/schedule-cost.ts): steady-state requests a day, modelled poller duration.
+    providerRequestsPerDay: cost.providerRequestsPerDay,
+    gbSecondsPerMonth: Math.round(cost.gbSecondsPerMonth),
   };
 }

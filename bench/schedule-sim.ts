@@ -1,8 +1,11 @@
 /**
  * Virtual-time simulation of the poll schedule: no HTTP, no clock, no I/O. A
- * scheduler fires every `tickMs` (one minute, the schedule's rate) and polls at
- * most `budgetPerMinute` due messages, oldest due first; each poll sees every
- * recipient's state at the tick time, computed from the traffic timelines.
+ * scheduler fires every `tickMs` (10 s, the poller's ticks; 60 s for the fixed
+ * backoff it replaced) and polls what the sliding-minute budget allows
+ * (`minuteAllowance`, `tickShare`), the most overdue for their own interval
+ * first (`priorityOf`), carrying the load pressure from tick to tick as the
+ * poller does; each poll sees every recipient's state at the tick time,
+ * computed from the traffic timelines.
  *
  * Two strategies, run on the same traffic:
  * - `adaptive`: the product's `decide(policy, view)` chooses the next poll time
@@ -17,8 +20,6 @@
  * Events after tracking ended are "missed" and not in the percentiles.
  */
 
-import type { SimMessageTimeline } from '../local/simulator/timeline.ts';
-import { normalizeStatus } from '../shared/diff/status.ts';
 import {
   carryFinal,
   type Decision,
@@ -31,96 +32,12 @@ import type { RecipientState } from '../shared/model.ts';
 import { minuteAllowance, type Spent, tickShare } from '../shared/schedule/minute-budget.ts';
 import { nextPressure, underPressure } from '../shared/schedule/pressure.ts';
 import { priorityOf } from '../shared/schedule/priority.ts';
+import { DelayHistogram } from './delay-histogram.ts';
+import type { CompactTraffic } from './schedule-traffic.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const WINDOW_48H = 48 * HOUR;
-
-/** Timelines as typed arrays: 100,000 messages fit in a few MB and scan fast. */
-export interface CompactTraffic {
-  readonly messageCount: number;
-  /** Per message: send time (= tracking start), ms epoch. */
-  readonly sentAt: Float64Array;
-  /** Per message: index of its first recipient; length messageCount + 1. */
-  readonly firstRecipient: Uint32Array;
-  /** Per recipient: index of its first event; length recipientCount + 1. */
-  readonly firstEvent: Uint32Array;
-  /** Per event: when it happens, ms epoch. Only events a poll can tell apart are kept. */
-  readonly eventAt: Float64Array;
-  /** Per event: index in `statuses` of the recipient's status after it. */
-  readonly eventStatus: Uint16Array;
-  readonly statuses: readonly string[];
-}
-
-/** Builds `CompactTraffic` incrementally, so timelines can be generated and dropped in chunks. */
-export class CompactTrafficBuilder {
-  readonly #sentAt: number[] = [];
-  readonly #firstRecipient: number[] = [0];
-  readonly #firstEvent: number[] = [0];
-  readonly #eventAt: number[] = [];
-  readonly #eventStatus: number[] = [];
-  readonly #statuses: string[] = [];
-  readonly #statusIndex = new Map<string, number>();
-
-  /**
-   * Adds messages. An event that changes neither the status (once normalised,
-   * as the diff compares) nor `stopMail` makes no event in the product, so it is
-   * dropped; a recipient's first event always counts (first sight).
-   */
-  add(messages: readonly SimMessageTimeline[]): this {
-    for (const message of messages) {
-      this.#sentAt.push(message.sentAt);
-      for (const recipient of message.recipients) {
-        let status = 'Waiting';
-        let stopMail = false;
-        let first = true;
-        for (const event of recipient.events) {
-          const nextStatus: string = event.status ?? status;
-          const nextStop: boolean = event.stopMail ?? stopMail;
-          const changed =
-            first ||
-            nextStop !== stopMail ||
-            normalizeStatus(nextStatus) !== normalizeStatus(status);
-          if (changed) {
-            // The diff keeps the old raw string when only case/spacing changed.
-            if (first || normalizeStatus(nextStatus) !== normalizeStatus(status)) {
-              status = nextStatus;
-            }
-            stopMail = nextStop;
-            this.#eventAt.push(event.atMs);
-            this.#eventStatus.push(this.#intern(status));
-          }
-          first = false;
-        }
-        this.#firstEvent.push(this.#eventAt.length);
-      }
-      this.#firstRecipient.push(this.#firstEvent.length - 1);
-    }
-    return this;
-  }
-
-  build(): CompactTraffic {
-    return {
-      messageCount: this.#sentAt.length,
-      sentAt: Float64Array.from(this.#sentAt),
-      firstRecipient: Uint32Array.from(this.#firstRecipient),
-      firstEvent: Uint32Array.from(this.#firstEvent),
-      eventAt: Float64Array.from(this.#eventAt),
-      eventStatus: Uint16Array.from(this.#eventStatus),
-      statuses: [...this.#statuses],
-    };
-  }
-
-  #intern(status: string): number {
-    let index = this.#statusIndex.get(status);
-    if (index === undefined) {
-      index = this.#statuses.length;
-      this.#statuses.push(status);
-      this.#statusIndex.set(status, index);
-    }
-    return index;
-  }
-}
 
 /** Which scheduler to simulate. */
 export type Strategy =
@@ -168,58 +85,6 @@ export interface SimOptions {
   readonly startMs?: number;
   /** Changes this soon after sending are "first hour" changes. Default 1 h. */
   readonly earlyWindowMs?: number;
-}
-
-/** Delays of seen changes, in whole seconds rounded up, as a histogram. */
-export class DelayHistogram {
-  readonly #bins: Uint32Array;
-  #count = 0;
-  #max = 0;
-
-  constructor(maxSeconds = 96 * 3600) {
-    this.#bins = new Uint32Array(maxSeconds + 2);
-  }
-
-  add(delayMs: number): void {
-    const seconds = Math.min(this.#bins.length - 1, Math.ceil(delayMs / 1000));
-    this.#bins[seconds] = (this.#bins[seconds] ?? 0) + 1;
-    this.#count += 1;
-    if (seconds > this.#max) this.#max = seconds;
-  }
-
-  get count(): number {
-    return this.#count;
-  }
-
-  /** Largest delay seen, seconds. */
-  get max(): number {
-    return this.#max;
-  }
-
-  /**
-   * Smallest delay d (seconds) such that at least q of the delays are <= d; NaN
-   * when empty. `never` changes that were never seen count as infinitely late
-   * (Infinity when the quantile falls among them).
-   */
-  quantile(q: number, never = 0): number {
-    if (this.#count + never === 0) return Number.NaN;
-    const target = Math.max(1, Math.ceil(q * (this.#count + never)));
-    if (target > this.#count) return Number.POSITIVE_INFINITY;
-    let seen = 0;
-    for (let s = 0; s < this.#bins.length; s++) {
-      seen += this.#bins[s] ?? 0;
-      if (seen >= target) return s;
-    }
-    return this.#max;
-  }
-
-  /** Share of delays <= `seconds`, out of the seen ones plus `never` unseen. */
-  shareAtMost(seconds: number, never = 0): number {
-    if (this.#count + never === 0) return Number.NaN;
-    let seen = 0;
-    for (let s = 0; s <= seconds && s < this.#bins.length; s++) seen += this.#bins[s] ?? 0;
-    return seen / (this.#count + never);
-  }
 }
 
 export interface SimResult {

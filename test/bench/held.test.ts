@@ -18,6 +18,14 @@ describe('bench: held and scheduled sends', () => {
     expect(scheduled?.requestsBeforeSend).toBe(1);
   });
 
+  it('the default scheduler checks a held message as the fixed backoff did: every 4 h, due at its send', () => {
+    const fixed = measureHeld('fixed');
+    expect(result.withPlan.map((f) => f.requestsBeforeSend)).toEqual(
+      fixed.withPlan.map((f) => f.requestsBeforeSend),
+    );
+    expect(fixed.withPlan.map((f) => f.firstEventDelaySeconds)).toEqual(HELD_CASES.map(() => 30));
+  });
+
   it('without a send plan, every held case was given up after 30 minutes', () => {
     expect(result.withoutPlan.slice(1).map((f) => f.ending)).toEqual(
       HELD_CASES.slice(1).map(() => 'not-found'),

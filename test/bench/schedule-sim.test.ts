@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CompactTrafficBuilder,
-  DelayHistogram,
-  simulateSchedule,
-} from '../../bench/schedule-sim.ts';
+import { DelayHistogram } from '../../bench/delay-histogram.ts';
+import { simulateSchedule } from '../../bench/schedule-sim.ts';
+import { CompactTrafficBuilder } from '../../bench/schedule-traffic.ts';
 import { buildTimeline, type SimRecipientTimeline } from '../../local/simulator/timeline.ts';
 import { DEFAULT_POLICY } from '../../shared/lifecycle/policy.ts';
 
