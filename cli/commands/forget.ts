@@ -9,7 +9,7 @@ export function registerForget(program: Command, ctx: CliContext): void {
   withJson(
     program
       .command('forget')
-      .summary('Erase a recipient everywhere and never store them again')
+      .summary('Erase a recipient everywhere, for good')
       .description(
         'Erase an address from every item of the table (recipient state, outboxes, audit records, the recipient index), ' +
           'leave a tombstone (a hash, never the address) so later polls drop the recipient, and print what was erased. ' +

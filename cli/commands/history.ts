@@ -12,7 +12,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
   withJson(
     program
       .command('history')
-      .summary('The audit trail of a message, or of a recipient across messages')
+      .summary('Audit trail of a message, or of one recipient')
       .description(
         'The audit trail, oldest first: every recorded change of a message, or with --email and no messageId, ' +
           'every change of that recipient across all messages (through the recipient index, no scan; the address is matched trimmed and case-insensitively; a hashing deployment needs its salt).',

@@ -224,6 +224,7 @@ describe('status-sync CLI polish', () => {
       'poll',
       'replay',
       'snapshot',
+      'forget',
     ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} .*\\S.*\\S$`, 'm'));
     }
