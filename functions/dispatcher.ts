@@ -5,13 +5,13 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { type DispatcherDeps, dispatchOnce, workQueueFromEnv } from '../runtime/dispatch-once.ts';
+import { functionMetrics } from '../runtime/function-metrics.ts';
 import { lazyHandler } from '../runtime/lazy-handler.ts';
 import { createRuntime } from '../runtime/runtime.ts';
-import { METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
+import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 
 export function createDispatcherHandler(deps: DispatcherDeps) {
@@ -28,7 +28,7 @@ function defaultDeps(): DispatcherDeps {
     budgetPerMinute: config.budgetPerMinute,
     clock: () => new Date(),
     logger: new Logger(),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.dispatcher }),
+    metrics: functionMetrics(SERVICES.dispatcher),
   };
 }
 

@@ -5,15 +5,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadApiKey } from '../runtime/api-key.ts';
+import { functionMetrics } from '../runtime/function-metrics.ts';
 import { syncMetrics } from '../runtime/middlewares/sync-metrics.ts';
 import { type PollerDeps, pollCycle } from '../runtime/poll-cycle.ts';
 import { createRuntime } from '../runtime/runtime.ts';
-import { METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
+import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 import { coldMinuteState } from '../shared/sync/poll-minute.ts';
 
@@ -36,7 +36,7 @@ function defaultDeps(): PollerDeps {
     budgetPerMinute: config.budgetPerMinute,
     minute: { sleep, state: coldMinuteState(Date.now(), config.budgetPerMinute) },
     logger,
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.poller }),
+    metrics: functionMetrics(SERVICES.poller),
   };
 }
 

@@ -4,17 +4,17 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { functionMetrics } from '../runtime/function-metrics.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import {
   rejectTrackRequests,
   type TrackMessageDeps,
   trackRequest,
 } from '../runtime/track-request.ts';
-import { METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
+import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 
 // Re-exported so tests hold the handler to the catalog's contract.
@@ -34,7 +34,7 @@ function defaultDeps(): TrackMessageDeps {
     clock: () => new Date(),
     commercialHold: runtime.config.commercialHold,
     logger: new Logger(),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.trackMessage }),
+    metrics: functionMetrics(SERVICES.trackMessage),
   };
 }
 

@@ -2,16 +2,16 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { loadApiKey } from '../runtime/api-key.ts';
+import { functionMetrics } from '../runtime/function-metrics.ts';
 import { lazyHandler } from '../runtime/lazy-handler.ts';
 import { outcomeTally, syncMetrics } from '../runtime/middlewares/sync-metrics.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import { throttledSyncDeps, type WorkerDeps, workItemHandler } from '../runtime/work-item.ts';
-import { METRICS_NAMESPACE, SERVICES } from '../shared/catalog/telemetry.ts';
+import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
 
 export function createWorkerHandler(deps: WorkerDeps) {
@@ -35,7 +35,7 @@ function defaultDeps(): WorkerDeps {
   const logger = new Logger();
   const config = loadConfig(process.env);
   const runtime = createRuntime(config, { apiKey: () => loadApiKey() });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICES.worker });
+  const metrics = functionMetrics(SERVICES.worker);
   return { syncDeps: throttledSyncDeps(runtime, config, logger), logger, metrics };
 }
 

@@ -2,7 +2,7 @@
  * The dashboard of one MailPartnerStatusSync: the picture an operator opens
  * after an alarm. Single mode shows the poller's cycles and publish lag;
  * fan-out the dispatcher, the work queue and the workers' syncs. Metrics come
- * from observed-metrics.ts, log queries filter on the catalog's log messages.
+ * from observed-metrics.ts, in the deployment's namespace; log queries filter on the catalog's log messages.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -10,15 +10,15 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
   DIMENSIONS,
   LOG_MESSAGES,
-  METRICS_NAMESPACE,
   type MetricName,
+  metricsNamespaceOf,
   SERVICES,
 } from '../shared/catalog/telemetry.ts';
 import {
   type ObservedResources,
   PERIOD,
+  productMetrics,
   putEventsThrottled,
-  serviceMetric,
   TABLE_OPERATIONS,
   workQueueAgeThreshold,
 } from './observed-metrics.ts';
@@ -29,6 +29,9 @@ export function dashboardWidgets(
   alarms: readonly cloudwatch.Alarm[],
 ): cloudwatch.IWidget[][] {
   const { scheduled, fanOut, trackMessage, table } = props;
+  const { serviceMetric, searchSchema } = productMetrics(
+    metricsNamespaceOf(props.metricsNamespace),
+  );
   const wide = { width: 12, height: 6 };
   const fnWidget = (title: string, fn: lambda.IFunction, timeout: Duration) =>
     new cloudwatch.GraphWidget({
@@ -52,7 +55,7 @@ export function dashboardWidgets(
     left: [
       new cloudwatch.MathExpression({
         // Every errorKind ever seen, including kinds added later.
-        expression: `SEARCH('{${METRICS_NAMESPACE},${DIMENSIONS.errorKind},${DIMENSIONS.service}} MetricName="${syncErrors}" ${DIMENSIONS.service}="${syncService}"', 'Sum', 300)`,
+        expression: `SEARCH('${searchSchema(DIMENSIONS.errorKind, DIMENSIONS.service)} MetricName="${syncErrors}" ${DIMENSIONS.service}="${syncService}"', 'Sum', 300)`,
         label: '',
         period: PERIOD,
       }),

@@ -79,12 +79,16 @@ export class FanOutPair implements ScheduledPart {
       ...ctx.scheduledSettings,
       role: dispatcherRole,
       logGroup: dispatcherLogGroup,
-      environment: functionEnvironment(SERVICES.dispatcher, {
-        TABLE_NAME: ctx.table.tableName,
-        WORK_QUEUE_URL: workQueue.queueUrl,
-        PROVIDER_BUDGET_PER_MINUTE: ctx.budget,
-        ...RUNTIME_ENV,
-      }),
+      environment: functionEnvironment(
+        SERVICES.dispatcher,
+        {
+          TABLE_NAME: ctx.table.tableName,
+          WORK_QUEUE_URL: workQueue.queueUrl,
+          PROVIDER_BUDGET_PER_MINUTE: ctx.budget,
+          ...RUNTIME_ENV,
+        },
+        ctx.props.metricsNamespace,
+      ),
     });
     ctx.permissions.grantDispatcher(dispatcherRole, workQueue);
 
@@ -100,11 +104,15 @@ export class FanOutPair implements ScheduledPart {
       reservedConcurrentExecutions: workers,
       role: workerRole,
       logGroup: workerLogGroup,
-      environment: functionEnvironment(SERVICES.worker, {
-        ...ctx.syncEnv,
-        WORKER_CONCURRENCY: workers,
-        ...RUNTIME_ENV,
-      }),
+      environment: functionEnvironment(
+        SERVICES.worker,
+        {
+          ...ctx.syncEnv,
+          WORKER_CONCURRENCY: workers,
+          ...RUNTIME_ENV,
+        },
+        ctx.props.metricsNamespace,
+      ),
     });
     ctx.permissions.grantWorker(workerRole);
     worker.addEventSource(

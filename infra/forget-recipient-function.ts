@@ -42,11 +42,15 @@ export class ForgetRecipientFunction {
       logGroup: this.forgetRecipientLogGroup,
       // Invoked by a person who reads the answer: a failure is shown, not retried behind them.
       retryAttempts: 0,
-      environment: functionEnvironment(SERVICES.forgetRecipient, {
-        TABLE_NAME: ctx.table.tableName,
-        EMAIL_HASH_SALT_SECRET: ctx.props.emailHashSaltSecret?.secretArn,
-        ...RUNTIME_ENV,
-      }),
+      environment: functionEnvironment(
+        SERVICES.forgetRecipient,
+        {
+          TABLE_NAME: ctx.table.tableName,
+          EMAIL_HASH_SALT_SECRET: ctx.props.emailHashSaltSecret?.secretArn,
+          ...RUNTIME_ENV,
+        },
+        ctx.props.metricsNamespace,
+      ),
     });
     ctx.permissions.grantForgetRecipient(role);
   }

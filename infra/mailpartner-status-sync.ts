@@ -38,6 +38,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/catalog/events.ts';
+import { metricsNamespaceOf } from '../shared/catalog/telemetry.ts';
 import {
   DEFAULT_TRACK_MESSAGE_SOURCE,
   TRACK_MESSAGE_DETAIL_TYPE,
@@ -111,6 +112,8 @@ export class MailPartnerStatusSync extends Construct {
   readonly eventSource: string;
   /** The schema registry of the catalog's events (absent with `schemaRegistry: false`). */
   readonly schemaRegistry?: EventSchemaRegistry;
+  /** Namespace of this deployment's metrics (`metricsNamespace`), what its alarms read. */
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: MailPartnerStatusSyncProps = {}) {
     super(scope, id);
@@ -119,6 +122,7 @@ export class MailPartnerStatusSync extends Construct {
     this.budgetPerMinute = settings.budget;
 
     this.eventSource = props.eventSource ?? EVENT_SOURCE;
+    this.metricsNamespace = metricsNamespaceOf(props.metricsNamespace);
     this.table = createTable(this, props, settings.removalPolicy);
     this.eventBus =
       props.eventBus ??
@@ -196,6 +200,7 @@ export class MailPartnerStatusSync extends Construct {
     this.observability = new StatusSyncObservability(this, 'Observability', {
       eventBus: this.eventBus,
       eventSource: this.eventSource,
+      metricsNamespace: this.metricsNamespace,
       ...part.observed,
       trackMessage: this.trackMessage,
       table: this.table,

@@ -3,7 +3,7 @@
  * woken for, and the picture they open next (dashboard.ts).
  *
  * Every metric read is one the functions emit through Powertools (EMF), named
- * in shared/catalog/telemetry.ts: the namespace, the `service` dimension of
+ * in shared/catalog/telemetry.ts: the deployment's namespace (`metricsNamespace`), the `service` dimension of
  * each function, the metric names and their extra dimensions (`errorKind` on
  * `SyncErrors`, emitted by the poller and by each worker). test/infra/
  * telemetry.test.ts holds the alarms and dashboard of both modes, and what the
@@ -16,14 +16,13 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/catalog/events.ts';
-import { SERVICES } from '../shared/catalog/telemetry.ts';
+import { metricsNamespaceOf, SERVICES } from '../shared/catalog/telemetry.ts';
 import { dashboardWidgets } from './dashboard.ts';
 import {
   type ObservedResources,
   PERIOD,
+  productMetrics,
   putEventsThrottled,
-  serviceMetric,
-  syncErrorsMetric,
   TABLE_OPERATIONS,
   workQueueAgeThreshold,
 } from './observed-metrics.ts';
@@ -83,6 +82,10 @@ export class StatusSyncObservability extends Construct {
   constructor(scope: Construct, id: string, props: StatusSyncObservabilityProps) {
     super(scope, id);
     const { scheduled, fanOut, trackMessage, table } = props;
+    // This deployment's namespace only: another deployment's metrics never reach its alarms.
+    const { serviceMetric, syncErrorsMetric } = productMetrics(
+      metricsNamespaceOf(props.metricsNamespace),
+    );
     const alarm = (alarmId: string, options: cloudwatch.AlarmProps): cloudwatch.Alarm => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

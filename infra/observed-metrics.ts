@@ -11,12 +11,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import {
-  DIMENSIONS,
-  METRICS_NAMESPACE,
-  type MetricName,
-  type ServiceName,
-} from '../shared/catalog/telemetry.ts';
+import { DIMENSIONS, type MetricName, type ServiceName } from '../shared/catalog/telemetry.ts';
 
 /** Alarm and graph periods. */
 export const PERIOD = Duration.minutes(5);
@@ -52,6 +47,11 @@ export interface ObservedResources {
   readonly deadLetterQueues: readonly DeadLetterQueueRef[];
   /** The bus the product publishes to: poison-message reports (MessagePollFailing) are counted on it. */
   readonly eventBus: events.IEventBus;
+  /**
+   * Namespace the functions emit into (their POWERTOOLS_METRICS_NAMESPACE).
+   * Default `MailPartnerStatusSync` (METRICS_NAMESPACE).
+   */
+  readonly metricsNamespace?: string;
 }
 
 /** One visibility timeout (6 × worker timeout) plus 5 minutes: beyond one failed attempt. */
@@ -68,31 +68,48 @@ export const TABLE_OPERATIONS = [
   dynamodb.Operation.GET_ITEM,
 ];
 
-export function serviceMetric(
-  service: ServiceName,
-  metricName: MetricName,
-  statistic: string = cloudwatch.Stats.SUM,
-  label?: string,
-) {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { [DIMENSIONS.service]: service },
-    period: PERIOD,
-    statistic,
-    ...(label ? { label } : {}),
-  });
-}
-
-export function syncErrorsMetric(service: ServiceName, errorKind: string) {
-  const metricName: MetricName = 'SyncErrors';
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { [DIMENSIONS.service]: service, [DIMENSIONS.errorKind]: errorKind },
-    period: PERIOD,
-    statistic: cloudwatch.Stats.SUM,
-  });
+/**
+ * The product's own metrics in one deployment's `namespace` (the construct's
+ * `metricsNamespace`, already checked): every alarm and widget builds them
+ * here, so none reads another deployment's namespace.
+ */
+export function productMetrics(namespace: string) {
+  return {
+    serviceMetric(
+      service: ServiceName,
+      metricName: MetricName,
+      statistic: string = cloudwatch.Stats.SUM,
+      label?: string,
+    ) {
+      return new cloudwatch.Metric({
+        namespace,
+        metricName,
+        dimensionsMap: { [DIMENSIONS.service]: service },
+        period: PERIOD,
+        statistic,
+        ...(label ? { label } : {}),
+      });
+    },
+    syncErrorsMetric(service: ServiceName, errorKind: string) {
+      const metricName: MetricName = 'SyncErrors';
+      return new cloudwatch.Metric({
+        namespace,
+        metricName,
+        dimensionsMap: { [DIMENSIONS.service]: service, [DIMENSIONS.errorKind]: errorKind },
+        period: PERIOD,
+        statistic: cloudwatch.Stats.SUM,
+      });
+    },
+    /**
+     * The metric schema `{namespace,dimension,...}` of a SEARCH expression. A
+     * namespace with other characters than letters, digits and `/` is quoted,
+     * as the SEARCH syntax requires; the default needs no quotes.
+     */
+    searchSchema(...dimensions: string[]) {
+      const name = /^[A-Za-z0-9/]+$/.test(namespace) ? namespace : `"${namespace}"`;
+      return `{${[name, ...dimensions].join(',')}}`;
+    },
+  };
 }
 
 export function putEventsThrottled(label?: string) {

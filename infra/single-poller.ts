@@ -46,11 +46,15 @@ export class SinglePoller implements ScheduledPart {
       ...ctx.scheduledSettings,
       role,
       logGroup: this.pollerLogGroup,
-      environment: functionEnvironment(SERVICES.poller, {
-        ...ctx.syncEnv,
-        POLL_CONCURRENCY: props.pollConcurrency ?? 8,
-        ...RUNTIME_ENV,
-      }),
+      environment: functionEnvironment(
+        SERVICES.poller,
+        {
+          ...ctx.syncEnv,
+          POLL_CONCURRENCY: props.pollConcurrency ?? 8,
+          ...RUNTIME_ENV,
+        },
+        ctx.props.metricsNamespace,
+      ),
     });
     ctx.permissions.grantPoller(role);
     this.scheduledFunction = this.poller;

@@ -62,16 +62,20 @@ export class TrackMessageIngress {
       retryAttempts: 1,
       maxEventAge: Duration.hours(1),
       deadLetterQueue: this.trackRejectsQueue,
-      environment: functionEnvironment(SERVICES.trackMessage, {
-        TABLE_NAME: ctx.table.tableName,
-        EVENT_BUS_NAME: ctx.eventBus.eventBusName,
-        EVENT_SOURCE: ctx.syncEnv.EVENT_SOURCE,
-        AUDIT_RETENTION_DAYS: ctx.auditRetentionDays,
-        MAILPARTNER_COMMERCIAL_HOLD: String(props.commercialHold ?? true),
-        // Its announcement goes through the publication check like every event.
-        EMAIL_HASH_SALT_SECRET: props.emailHashSaltSecret?.secretArn,
-        ...RUNTIME_ENV,
-      }),
+      environment: functionEnvironment(
+        SERVICES.trackMessage,
+        {
+          TABLE_NAME: ctx.table.tableName,
+          EVENT_BUS_NAME: ctx.eventBus.eventBusName,
+          EVENT_SOURCE: ctx.syncEnv.EVENT_SOURCE,
+          AUDIT_RETENTION_DAYS: ctx.auditRetentionDays,
+          MAILPARTNER_COMMERCIAL_HOLD: String(props.commercialHold ?? true),
+          // Its announcement goes through the publication check like every event.
+          EMAIL_HASH_SALT_SECRET: props.emailHashSaltSecret?.secretArn,
+          ...RUNTIME_ENV,
+        },
+        ctx.props.metricsNamespace,
+      ),
     });
     ctx.permissions.grantTrackMessage(role);
 

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 
 import { EVENT_SOURCE } from './catalog/events.ts';
-import { METRICS_NAMESPACE, type ServiceName } from './catalog/telemetry.ts';
+import { metricsNamespaceOf, type ServiceName } from './catalog/telemetry.ts';
 import { StatusSyncError } from './errors.ts';
 import { type LifecyclePolicy, lifecyclePolicy } from './lifecycle/policy.ts';
 import { DEFAULT_BASE_URL } from './mailpartner/client.ts';
@@ -101,21 +101,25 @@ export type EnvValues = Partial<Record<EnvVarName, string | number | undefined>>
 
 /**
  * The environment of the function whose service is `service` (see
- * shared/catalog/telemetry.ts): its Powertools service name and metrics
- * namespace, then `values` as strings, unset ones left out so the defaults of
- * `loadConfig` apply. Infra builds every function's environment with it, so a
- * misspelt variable does not compile.
+ * shared/catalog/telemetry.ts): `values` as strings, unset ones left out so
+ * the defaults of `loadConfig` apply, then its Powertools service name and the
+ * deployment's metrics namespace (`metricsNamespace`, the construct prop:
+ * checked, the catalog's default when undefined; the handlers emit into it and
+ * the alarms read it). Infra builds every function's environment with it, so a
+ * misspelt variable does not compile; the namespace is a required argument so
+ * that no function is left on the default by omission.
  */
 export function functionEnvironment(
   service: ServiceName,
   values: EnvValues,
+  metricsNamespace: string | undefined,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value !== undefined) env[name] = String(value);
   }
   env[ENV.POWERTOOLS_SERVICE_NAME] = service;
-  env[ENV.POWERTOOLS_METRICS_NAMESPACE] = METRICS_NAMESPACE;
+  env[ENV.POWERTOOLS_METRICS_NAMESPACE] = metricsNamespaceOf(metricsNamespace);
   return env;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The telemetry contract between the functions and the alarms and dashboard
- * (infra/observability.ts): the CloudWatch namespace, each function's service
+ * (infra/observability.ts): the CloudWatch namespace (a default, and the rule
+ * for a deployment's own), each function's service
  * name (Powertools `serviceName`, the `service` dimension of its metrics and
  * its POWERTOOLS_SERVICE_NAME), every metric with its unit, extra dimensions
  * and the services that emit it, and the log lines the dashboard queries.
@@ -8,8 +9,36 @@
  * test/infra/telemetry.test.ts holds both sides to this file.
  */
 
-/** CloudWatch namespace of every metric the functions emit (EMF, through Powertools). */
+/**
+ * Default CloudWatch namespace of the metrics the functions emit (EMF, through
+ * Powertools): a deployment's own namespace is the construct's
+ * `metricsNamespace`, see {@link metricsNamespaceOf}.
+ */
 export const METRICS_NAMESPACE = 'MailPartnerStatusSync';
+
+/** What CloudWatch accepts in a namespace: 1 to 255 of these characters. */
+const NAMESPACE_PATTERN = /^[0-9A-Za-z._\-/#: ]{1,255}$/;
+
+/**
+ * The namespace of one deployment's metrics: `namespace` (the construct's
+ * `metricsNamespace`, or a function's POWERTOOLS_METRICS_NAMESPACE), or
+ * {@link METRICS_NAMESPACE} when unset. Alarms and the dashboard read metrics
+ * by namespace, service and name only, so two deployments in one account and
+ * region must use two namespaces or each fires the other's alarms; the
+ * default stays fixed so an existing deployment's alarms keep their data. The
+ * convention for a second one is `MailPartnerStatusSync/<deployment>`.
+ * Throws on a namespace CloudWatch would refuse (characters, length, the
+ * reserved `AWS/` prefix), so a typo fails the synth, not the metrics.
+ */
+export function metricsNamespaceOf(namespace: string | undefined): string {
+  if (namespace === undefined) return METRICS_NAMESPACE;
+  if (!NAMESPACE_PATTERN.test(namespace) || /^aws\//i.test(namespace)) {
+    throw new Error(
+      `metricsNamespace must be 1 to 255 letters, digits, spaces or . _ - / # : and not start with AWS/, got '${namespace}'`,
+    );
+  }
+  return namespace;
+}
 
 /** Service name of each function, by its entry file in functions/. */
 export const SERVICES = {
