@@ -15,7 +15,7 @@ import { type PollerDeps, pollCycle } from '../runtime/poll-cycle.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { loadConfig } from '../shared/config.ts';
-import { coldMinuteState } from '../shared/sync/poll-minute.ts';
+import { pollerMinute } from '../shared/sync/poll-minute.ts';
 
 export function createHandler(deps: PollerDeps) {
   return middy((_event: unknown, context: Context) => pollCycle(deps, context))
@@ -34,7 +34,7 @@ function defaultDeps(): PollerDeps {
     syncDeps: () => runtime.syncDeps({ log: logger }),
     concurrency: config.concurrency,
     budgetPerMinute: config.budgetPerMinute,
-    minute: { sleep, state: coldMinuteState(Date.now(), config.budgetPerMinute) },
+    minute: pollerMinute(config.pollRunSeconds, config.budgetPerMinute, sleep, Date.now()),
     logger,
     metrics: functionMetrics(SERVICES.poller),
   };

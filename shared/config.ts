@@ -39,6 +39,7 @@ const envSchema = z.object({
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  POLL_RUN_SECONDS: z.coerce.number().int().min(0).max(55).default(50),
   MAX_POLL_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(30),
   POLL_BACKOFF_FACTOR: z.coerce.number().min(0).max(10).default(0.1),
   SETTLED_POLL_INTERVAL_MINUTES: z.coerce.number().min(0.1).max(1440).default(15),
@@ -136,6 +137,11 @@ export interface Config {
    */
   readonly region: string | undefined;
   readonly concurrency: number;
+  /**
+   * How long the poller keeps ticking (10 s ticks) in each invocation:
+   * `POLL_RUN_SECONDS`, default 50; 0 runs one cycle a minute (cheaper, slower).
+   */
+  readonly pollRunSeconds: number;
   /** Schedule and end-of-tracking settings. */
   readonly policy: LifecyclePolicy;
   readonly auditRetentionDays: number;
@@ -195,6 +201,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     eventSource: e.EVENT_SOURCE,
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
     concurrency: e.POLL_CONCURRENCY,
+    pollRunSeconds: e.POLL_RUN_SECONDS,
     policy: lifecyclePolicy({
       minIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
       maxIntervalMs: Math.max(e.POLL_INTERVAL_SECONDS * 1000, e.MAX_POLL_INTERVAL_MINUTES * 60_000),

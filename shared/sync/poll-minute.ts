@@ -50,6 +50,22 @@ export function coldMinuteState(
   return { spent, pressure: 1 };
 }
 
+/**
+ * The poller's minute from its setting `runSeconds` (POLL_RUN_SECONDS): 10 s
+ * ticks for that long, seeded as a cold instance must be; or, with 0, one
+ * cycle of the whole budget per invocation and no wait (the cheapest Lambda
+ * bill: fresh messages are then polled once a minute, as the schedule fires).
+ */
+export function pollerMinute(
+  runSeconds: number,
+  budgetPerMinute: number,
+  sleep: (ms: number) => Promise<void>,
+  nowMs: number,
+): Pick<MinuteOptions, 'sleep' | 'state' | 'tickMs' | 'runForMs'> {
+  if (runSeconds <= 0) return { tickMs: MINUTE, runForMs: 0, state: newMinuteState() };
+  return { sleep, runForMs: runSeconds * 1000, state: coldMinuteState(nowMs, budgetPerMinute) };
+}
+
 export interface MinuteOptions extends Omit<CycleOptions, 'limit' | 'candidates'> {
   readonly budgetPerMinute: number;
   /** Default 10 s. */

@@ -7,7 +7,7 @@ import { createHandler } from '../../functions/poller.ts';
 import type { PollerDeps } from '../../runtime/poll-cycle.ts';
 import { lifecyclePolicy } from '../../shared/lifecycle/policy.ts';
 import { DEFAULT_SCHEDULE } from '../../shared/schedule/next-poll.ts';
-import { coldMinuteState, newMinuteState } from '../../shared/sync/poll-minute.ts';
+import { coldMinuteState, newMinuteState, pollerMinute } from '../../shared/sync/poll-minute.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 let h: Harness;
@@ -154,6 +154,18 @@ describe('poller handler', () => {
     expect(new Set(h.simulator.requests.map((r) => r.at - begin))).toEqual(
       new Set([30_000, 40_000, 50_000]),
     );
+  });
+
+  it('with POLL_RUN_SECONDS=0 runs one cycle of the whole budget at once, no wait', async () => {
+    await freshSends('z', 20);
+    const begin = h.now;
+    const handler = tickingHandler(12, pollerMinute(0, 12, sleep, begin));
+    const summary = await handler({}, context(300_000));
+    expect(summary).toMatchObject({ ticks: 1, messagesPolled: 12 });
+    expect(h.now).toBe(begin);
+    expect(new Set(h.simulator.requests.map((r) => r.at - begin))).toEqual(new Set([0]));
+    // And a setting above 0 seeds the cold state and ticks for that long.
+    expect(pollerMinute(20, 12, sleep, begin)).toMatchObject({ runForMs: 20_000, sleep });
   });
 
   it('stops ticking at a configuration error and reports it once', async () => {

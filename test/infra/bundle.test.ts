@@ -283,6 +283,8 @@ describe('the bundles', () => {
       {
         MAILPARTNER_API_KEY_SECRET: SECRET_ID,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+        // One cycle, no 10 s ticks: a cold instance would wait out the minute it cannot see.
+        POLL_RUN_SECONDS: '0',
       },
     );
     expect(secrets.requests).toEqual([
