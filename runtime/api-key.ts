@@ -1,33 +1,21 @@
 /**
  * The MailPartner API key at run time. In AWS it comes from the Secrets Manager
  * secret named by `MAILPARTNER_API_KEY_SECRET` (ARN or name), read through
- * Powertools Parameters, which keeps it in memory for `maxAge` seconds: a warm
- * function asks Secrets Manager at most once per period, and a key replaced
- * with `put-secret-value` is picked up within that period. Locally, with no
+ * Powertools Parameters (secret-value.ts), which keeps it in memory for `maxAge`
+ * seconds: a warm function asks Secrets Manager at most once per period, and a
+ * key replaced with `put-secret-value` is picked up within that period. Locally, with no
  * secret configured, `MAILPARTNER_API_KEY` is used as it is.
  *
  * The key itself never reaches a log, an error message or the template.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ProviderConfigurationError } from '../shared/mailpartner/errors.ts';
+import { createSecretLoader, type FetchSecret, fieldFromSecretValue } from './secret-value.ts';
+
+// The stack's placeholder marker, exported where the key's secret is created and tested.
+export { PLACEHOLDER_FIELD } from './secret-value.ts';
 
 /** Environment variable holding the secret's ARN or name. */
 export const API_KEY_SECRET_ENV = 'MAILPARTNER_API_KEY_SECRET';
-
-/** Seconds a fetched secret value is reused before Secrets Manager is asked again. */
-export const DEFAULT_MAX_AGE_SECONDS = 300;
-
-/**
- * Field that marks the placeholder value the stack writes when it creates the
- * secret (a JSON object with this key): "no key set yet", not a key.
- */
-export const PLACEHOLDER_FIELD = 'placeholder';
-
-/** Reads a secret's current value (`undefined` when it has none). */
-export type FetchSecret = (
-  secretId: string,
-  maxAgeSeconds: number,
-) => Promise<string | Uint8Array | undefined>;
 
 export interface ApiKeyLoaderOptions {
   /** Default: `process.env`, read once when the loader is created. */
@@ -46,9 +34,6 @@ const CONFIGURATION_FAILURES = new Set([
   'InvalidParameterException',
 ]);
 
-const powertoolsFetch: FetchSecret = (secretId, maxAgeSeconds) =>
-  getSecret(secretId, { maxAge: maxAgeSeconds });
-
 /**
  * Returns the function `createRuntime` calls before each poll that needs the key.
  * Resolves to null only when neither a secret nor `MAILPARTNER_API_KEY` is
@@ -66,26 +51,13 @@ export function createApiKeyLoader(
     const key = env.MAILPARTNER_API_KEY?.trim() || null;
     return async () => key;
   }
-  const fetchSecret = options.fetchSecret ?? powertoolsFetch;
-  const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
-  const fetchKey = async (): Promise<string> => {
-    let value: string | Uint8Array | undefined;
-    try {
-      value = await fetchSecret(secretId, maxAge);
-    } catch (error) {
-      throw explainFetchError(secretId, error);
-    }
-    return keyFromSecretValue(secretId, value);
-  };
-  // A cycle syncs several messages at once, and each asks for the key: on a cold
-  // cache they share one request instead of racing to Secrets Manager.
-  let inFlight: Promise<string> | undefined;
-  return () => {
-    inFlight ??= fetchKey().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  };
+  return createSecretLoader({
+    secretId,
+    maxAgeSeconds: options.maxAgeSeconds,
+    fetchSecret: options.fetchSecret,
+    explainFetchError: (error) => explainFetchError(secretId, error),
+    parse: (value) => keyFromSecretValue(secretId, value),
+  });
 }
 
 let defaultLoader: (() => Promise<string | null>) | undefined;
@@ -104,34 +76,21 @@ export function keyFromSecretValue(
   secretId: string,
   value: string | Uint8Array | undefined,
 ): string {
-  const text = (
-    value instanceof Uint8Array ? new TextDecoder().decode(value) : (value ?? '')
-  ).trim();
   const howToSet = `set it with \`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string <your MailPartner API key>\``;
-  if (text === '') {
-    throw new ProviderConfigurationError(`Secret ${secretId} is empty: ${howToSet}`);
-  }
-  if (!text.startsWith('{')) return text;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not JSON after all: a key that happens to start with "{".
-    return text;
-  }
-  const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
-    string,
-    unknown
-  >;
-  if (typeof fields.apiKey === 'string' && fields.apiKey.trim() !== '') return fields.apiKey.trim();
-  if (PLACEHOLDER_FIELD in fields) {
-    throw new ProviderConfigurationError(
-      `Secret ${secretId} still holds the placeholder written at deploy time, not an API key: ${howToSet}`,
-    );
-  }
-  throw new ProviderConfigurationError(
-    `Secret ${secretId} is a JSON object without a non-empty "apiKey" field: store the key as plain text or as {"apiKey": "..."}`,
-  );
+  return fieldFromSecretValue(value, 'apiKey', (problem) => {
+    switch (problem) {
+      case 'empty':
+        return new ProviderConfigurationError(`Secret ${secretId} is empty: ${howToSet}`);
+      case 'placeholder':
+        return new ProviderConfigurationError(
+          `Secret ${secretId} still holds the placeholder written at deploy time, not an API key: ${howToSet}`,
+        );
+      case 'no-field':
+        return new ProviderConfigurationError(
+          `Secret ${secretId} is a JSON object without a non-empty "apiKey" field: store the key as plain text or as {"apiKey": "..."}`,
+        );
+    }
+  });
 }
 
 /** Secrets Manager refusals become configuration errors; anything else (network, throttling) is rethrown as is. */
