@@ -5,12 +5,11 @@
  * through the Easter weekend (summer time starts on the Sunday), the mail leaves
  * on Tuesday 30 March at 08:00 Paris time.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProcessRun, runCli } from '../support/cli-process.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 const MINUTE = 60_000;
 
 function findFaketime(): string {
@@ -21,12 +20,6 @@ function findFaketime(): string {
       'faketime is not installed: run `apt-get install -y faketime` (Debian) or `brew install libfaketime` (macOS)',
     );
   }
-}
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 let h: Harness;
@@ -40,20 +33,10 @@ afterAll(async () => {
 });
 
 /** Runs the CLI with the system clock (and the simulator's) set to `iso`. */
-function cliAt(iso: string, args: string[]): Promise<Run> {
+function cliAt(iso: string, args: string[]): Promise<ProcessRun> {
   h.now = Date.parse(iso);
   const stamp = `@${iso.replace('T', ' ').replace(/(\.\d+)?Z$/, '')}`;
-  return new Promise((resolve) => {
-    execFile(
-      faketime,
-      ['-f', stamp, process.execPath, BIN, ...args],
-      { env: { PATH: process.env.PATH, TZ: 'UTC', ...h.env() }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCli(args, { TZ: 'UTC', ...h.env() }, { wrapper: [faketime, '-f', stamp] });
 }
 
 describe('status-sync under a shifted clock', () => {

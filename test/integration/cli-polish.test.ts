@@ -6,41 +6,28 @@
  * processes against loopback servers, as cli.test.ts; each process costs about
  * a second, so each test batches its assertions.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLI_BIN as BIN,
+  type ProcessEnv as Env,
+  type ProcessOptions,
+  type ProcessRun as Run,
+  runCli,
+  runProcess,
+} from '../support/cli-process.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 const PACKAGE = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
 ) as { version: string };
 const ESC = '\u001b[';
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-type Env = Record<string, string | undefined>;
-
-function run(file: string, args: string[], env: Env): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-const cli = (args: string[], env: Env) => run(process.execPath, [BIN, ...args], env);
+/** The larger outputs here get more room than Node's default 1 MiB buffer. */
+const OUTPUT: ProcessOptions = { maxBuffer: 16 * 1024 * 1024 };
+const run = (file: string, args: string[], env: Env) => runProcess(file, args, env, OUTPUT);
+const cli = (args: string[], env: Env) => runCli(args, env, OUTPUT);
 
 /** Every run's output, checked at the end for the SDK's Node-version warning. */
 const seen: Run[] = [];

@@ -6,36 +6,16 @@
  * history finds one person across messages, and which forgets a person
  * everywhere, for good.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashEmail } from '../../shared/publisher/pii.ts';
+import { runCli } from '../support/cli-process.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 const SALT = 'privacy-test-salt-5f0c2a9e71d84b36';
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string | undefined>) => runCli(args, env);
 
 let h: Harness;
 let salted: Record<string, string>;

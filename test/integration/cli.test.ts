@@ -2,32 +2,12 @@
  * The `status-sync` CLI driven as a user would: a real process per command,
  * configured only through the environment, against loopback servers.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-process.ts';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/harness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string | undefined>) =>
+  runCli(args, env, { timeoutMs: 30_000 });
 
 let h: Harness;
 beforeAll(async () => {

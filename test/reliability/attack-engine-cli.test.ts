@@ -5,13 +5,12 @@
  * answers, all on loopback. One describe per finding; findings 1, 3 and 4 are in
  * attack-engine.test.ts.
  */
-import { execFile } from 'node:child_process';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
+import { runCli } from '../support/cli-process.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 const HOUR = 3_600_000;
@@ -43,27 +42,7 @@ function onBus(messageId: string, detailType?: string) {
   );
 }
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 describe('finding 6: provider strings reach the terminal as visible text only', () => {
   /** What a hostile provider puts in statuses and addresses, by what it does to a terminal. */

@@ -4,13 +4,12 @@
  * dynalite and the publisher on the local PutEvents endpoint. One describe per
  * finding number; each test failed before its fix.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScriptedReply } from '../../local/simulator/server.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
+import { runCli } from '../support/cli-process.ts';
 import {
   chainProblem,
   chainsOnBus,
@@ -19,8 +18,6 @@ import {
   TEST_API_KEY,
 } from '../support/harness.ts';
 import { type MailPartnerStub, startMailPartnerStub } from '../support/mailpartner-stub-server.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 
 let h: Harness;
 let counter = 0;
@@ -305,22 +302,8 @@ describe('finding 10: duplicate rows of one recipient in one reply', () => {
 });
 
 describe('finding 12: base URLs, messageId forms, address case', () => {
-  function cli(args: string[], env: Record<string, string> = {}) {
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        { env: { PATH: process.env.PATH, ...h.env(), ...env }, timeout: 30_000 },
-        (error, stdout, stderr) => {
-          resolve({
-            code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-            stdout,
-            stderr,
-          });
-        },
-      );
-    });
-  }
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { ...h.env(), ...env }, { timeoutMs: 30_000 });
 
   it.each([
     ['ftp://', 'ftp://127.0.0.1/v1', /MAILPARTNER_BASE_URL: must be an absolute http\(s\) URL/],

@@ -5,17 +5,16 @@
  * the CLI. Each gets a clear error or is read as plain data; none stops the
  * cycle, none changes state it should not, and a good reply afterwards works.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Metadata } from '../../shared/model.ts';
 import { classifyError } from '../../shared/sync/error-kind.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
+import { runCli } from '../support/cli-process.ts';
 import { chainProblem, chainsOnBus, type Harness, startHarness } from '../support/harness.ts';
 import { BASELINE, REPLY_CASES, TRACK_CASES } from './bad-input-cases.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
 const KNOWN = fileURLToPath(new URL('./KNOWN-FAILING.md', import.meta.url));
 
@@ -138,22 +137,7 @@ describe('bad track requests', () => {
     expect(await due()).toBe(dueBefore + 1);
   });
 
-  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        { env: { PATH: process.env.PATH, ...h.env() }, timeout: 30_000 },
-        (error, stdout, stderr) => {
-          resolve({
-            code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-            stdout,
-            stderr,
-          });
-        },
-      );
-    });
-  }
+  const cli = (args: string[]) => runCli(args, h.env(), { timeoutMs: 30_000 });
 
   it.each([
     ['a newline in the messageId', ['track', 'm-1\nforged'], /control characters/],

@@ -8,10 +8,8 @@
  * error messages, causes and stacks, CLI output, events on the bus and DynamoDB
  * items.
  */
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -30,9 +28,8 @@ import { createMailPartnerClient } from '../../shared/mailpartner/client.ts';
 import type { StatusProvider, SyncDeps, SyncLogger } from '../../shared/ports.ts';
 import { runCycle } from '../../shared/sync/sync-cycle.ts';
 import type { MessageOutcome } from '../../shared/sync/sync-message.ts';
+import { runCli } from '../support/cli-process.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/status-sync.mjs', import.meta.url));
 
 /** Recognisable, and spelled differently by every encoding: '/', '+', '&', '=', space, 'é', '%'. */
 const KEY = 'mpK3Yq/7f+Zw&x=1 é%';
@@ -284,23 +281,13 @@ describe('the API key never leaves the client', () => {
     expect(leaks(output)).toEqual([]);
   });
 
-  function cli(args: string[], key: string): Promise<string> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        {
-          env: {
-            PATH: process.env.PATH,
-            ...h.env(),
-            MAILPARTNER_API_KEY: key,
-            MAILPARTNER_BASE_URL: sim.url,
-          },
-          timeout: 60_000,
-        },
-        (_error, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
-      );
+  async function cli(args: string[], key: string): Promise<string> {
+    const { stdout, stderr } = await runCli(args, {
+      ...h.env(),
+      MAILPARTNER_API_KEY: key,
+      MAILPARTNER_BASE_URL: sim.url,
     });
+    return `${stdout}\n${stderr}`;
   }
 
   it('CLI output holds no key, with faults and with a rejected key', async () => {
