@@ -12,7 +12,6 @@
  * their logical ids, and a deployed stack, do not change.
  */
 import { Duration } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -21,7 +20,12 @@ import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { functionEnvironment } from '../shared/config.ts';
 import { functionDefaults } from './bundling.ts';
 import type { DeadLetterQueueRef } from './observed-metrics.ts';
-import { type FanOutResources, type ScheduledPart, scheduleTicks } from './scheduled-part.ts';
+import {
+  type FanOutResources,
+  type ScheduledPart,
+  type ScheduleTicks,
+  scheduleTicks,
+} from './scheduled-part.ts';
 import { functionLogGroup, RUNTIME_ENV, type SyncContext } from './sync-context.ts';
 import {
   DEFAULT_WORKER_CONCURRENCY,
@@ -39,10 +43,8 @@ const DISPATCHER_TIMEOUT = Duration.minutes(1);
 export class FanOutPair implements ScheduledPart {
   readonly fanOut: FanOutResources;
   readonly scheduledFunction: NodejsFunction;
-  readonly schedule: events.Rule;
-  readonly scheduleDeadLetterQueue: sqs.Queue;
+  readonly ticks: ScheduleTicks;
   readonly observed: ScheduledPart['observed'];
-  readonly scheduleDeadLetter: DeadLetterQueueRef;
   readonly otherDeadLetterQueues: readonly DeadLetterQueueRef[];
 
   constructor(scope: Construct, ctx: SyncContext) {
@@ -138,15 +140,12 @@ export class FanOutPair implements ScheduledPart {
     this.scheduledFunction = dispatcher;
 
     // --- schedule ---------------------------------------------------------------
-    const ticks = scheduleTicks(scope, {
+    this.ticks = scheduleTicks(scope, {
       label: 'Dispatcher',
       ruleId: 'Dispatch',
       fn: dispatcher,
       pollRate: ctx.pollRate,
     });
-    this.schedule = ticks.schedule;
-    this.scheduleDeadLetterQueue = ticks.scheduleDeadLetterQueue;
-    this.scheduleDeadLetter = ticks.scheduleDeadLetter;
 
     this.observed = {
       scheduled: {

@@ -175,8 +175,8 @@ export class MailPartnerStatusSync extends Construct {
     this.pollerLogGroup = part.pollerLogGroup;
     this.fanOut = part.fanOut;
     this.scheduledFunction = part.scheduledFunction;
-    this.schedule = part.schedule;
-    this.scheduleDeadLetterQueue = part.scheduleDeadLetterQueue;
+    this.schedule = part.ticks.schedule;
+    this.scheduleDeadLetterQueue = part.ticks.scheduleDeadLetterQueue;
 
     const track = new TrackMessageIngress(this, ctx);
     this.trackMessage = track.trackMessage;
@@ -205,7 +205,11 @@ export class MailPartnerStatusSync extends Construct {
       trackMessage: this.trackMessage,
       table: this.table,
       alarmTopic: this.alarmTopic,
-      deadLetterQueues: [part.scheduleDeadLetter, track.rejects, ...part.otherDeadLetterQueues],
+      deadLetterQueues: [
+        part.ticks.scheduleDeadLetter,
+        track.rejects,
+        ...part.otherDeadLetterQueues,
+      ],
       dashboard: props.dashboard ?? true,
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
     });

@@ -38,12 +38,10 @@ export interface ScheduledPart {
   readonly fanOut?: FanOutResources;
   /** The poller, or the dispatcher in fan-out mode. */
   readonly scheduledFunction: NodejsFunction;
-  readonly schedule: events.Rule;
-  readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** The rule that runs `scheduledFunction` and its dead-letter queue (`scheduleTicks`). */
+  readonly ticks: ScheduleTicks;
   /** What the alarms and the dashboard watch of this part. */
   readonly observed: Pick<ObservedResources, 'scheduled' | 'fanOut' | 'publishLagThreshold'>;
-  /** The schedule's dead-letter queue, watched first. */
-  readonly scheduleDeadLetter: DeadLetterQueueRef;
   /** The part's other dead-letter queues, watched after the TrackMessage rejects. */
   readonly otherDeadLetterQueues: readonly DeadLetterQueueRef[];
 }
@@ -52,6 +50,7 @@ export interface ScheduledPart {
 export interface ScheduleTicks {
   readonly schedule: events.Rule;
   readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** The schedule's dead-letter queue, watched first. */
   readonly scheduleDeadLetter: DeadLetterQueueRef;
 }
 

@@ -11,16 +11,14 @@
  * their logical ids, and a deployed stack, do not change.
  */
 import { Duration } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { SERVICES } from '../shared/catalog/telemetry.ts';
 import { functionEnvironment } from '../shared/config.ts';
 import { functionDefaults } from './bundling.ts';
 import type { DeadLetterQueueRef } from './observed-metrics.ts';
-import { type ScheduledPart, scheduleTicks } from './scheduled-part.ts';
+import { type ScheduledPart, type ScheduleTicks, scheduleTicks } from './scheduled-part.ts';
 import { functionLogGroup, RUNTIME_ENV, type SyncContext } from './sync-context.ts';
 
 /** The poller, scheduled every `pollRate`. */
@@ -28,10 +26,8 @@ export class SinglePoller implements ScheduledPart {
   readonly poller: NodejsFunction;
   readonly pollerLogGroup: logs.LogGroup;
   readonly scheduledFunction: NodejsFunction;
-  readonly schedule: events.Rule;
-  readonly scheduleDeadLetterQueue: sqs.Queue;
+  readonly ticks: ScheduleTicks;
   readonly observed: ScheduledPart['observed'];
-  readonly scheduleDeadLetter: DeadLetterQueueRef;
   readonly otherDeadLetterQueues: readonly DeadLetterQueueRef[] = [];
 
   constructor(scope: Construct, ctx: SyncContext) {
@@ -59,15 +55,12 @@ export class SinglePoller implements ScheduledPart {
     ctx.permissions.grantPoller(role);
     this.scheduledFunction = this.poller;
 
-    const ticks = scheduleTicks(scope, {
+    this.ticks = scheduleTicks(scope, {
       label: 'Poller',
       ruleId: 'Poll',
       fn: this.poller,
       pollRate: ctx.pollRate,
     });
-    this.schedule = ticks.schedule;
-    this.scheduleDeadLetterQueue = ticks.scheduleDeadLetterQueue;
-    this.scheduleDeadLetter = ticks.scheduleDeadLetter;
 
     this.observed = {
       scheduled: {
