@@ -29,55 +29,18 @@ import {
   trackMessageDetail,
   trackMessageEntry,
 } from '../../shared/catalog/consumer.ts';
+import { statusSnapshot, trackingExpired } from '../../shared/lifecycle/message-events.ts';
 import {
-  messageNotFound,
-  messagePollFailing,
-  statusSnapshot,
-  trackingCompleted,
-  trackingExpired,
-  trackingStarted,
-} from '../../shared/lifecycle/message-events.ts';
+  AT,
+  exampleDetail,
+  MESSAGE,
+  RECIPIENT_DETAIL,
+  STATE,
+} from '../support/catalog-examples.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const RECIPIENT: RecipientDeliveredDetail = {
-  eventId: '0b6a2f9c-51f4-8d2e-9a43-6f0e1c2d3b4a',
-  messageId: 'msg-1',
-  email: 'ann@example.com',
-  token: 'tok-1',
-  status: 'Delivered',
-  previousStatus: 'Waiting',
-  cost: 1,
-  stopMail: false,
-  statusAt: '2024-05-01T09:59:00.000Z',
-  observedAt: '2024-05-01T10:00:00.000Z',
-  sequence: 2,
-  metadata: { campaign: 'spring' },
-};
-const MESSAGE = {
-  messageId: 'msg-1',
-  metadata: { campaign: 'spring' },
-  trackedAt: '2024-05-01T09:00:00.000Z',
-  nextPollAt: '2024-05-01T09:00:00.000Z',
-  lastPolledAt: null,
-  active: true,
-  state: 'active' as const,
-  sendAt: null,
-  expectedSendAt: '2024-05-01T09:00:00.000Z',
-  sendReason: 'now' as const,
-  endedAt: null,
-};
-const STATE = {
-  email: 'ann@example.com',
-  token: 'tok-1',
-  status: 'Waiting',
-  stopMail: false,
-  cost: 1,
-  statusAt: '2024-05-01T09:59:00.000Z',
-  sequence: 1,
-  lastEventId: 'e',
-};
-const AT = new Date('2024-05-01T10:00:00.000Z');
+const RECIPIENT: RecipientDeliveredDetail = { ...RECIPIENT_DETAIL, status: 'Delivered' };
 
 /** An event as a rule target receives it. */
 function delivered(detailType: string, detail: unknown, source = EVENT_SOURCE) {
@@ -154,25 +117,9 @@ describe('consumer parsers', () => {
 });
 
 function exampleOf(detailType: DetailType): Record<string, unknown> {
-  if (detailType.startsWith('Recipient')) return { ...RECIPIENT };
   if (detailType === 'MessageTrackingExpired') return expired();
   if (detailType === 'MessageStatusSnapshot') return snapshot();
-  const build: Record<string, () => { detail: object }> = {
-    MessageTrackingStarted: () => trackingStarted(MESSAGE),
-    MessageTrackingCompleted: () => trackingCompleted(MESSAGE, [STATE], AT),
-    MessageNotFound: () => messageNotFound(MESSAGE, AT),
-    MessagePollFailing: () =>
-      messagePollFailing(
-        MESSAGE,
-        { kind: 'transient', count: 5, since: '2024-05-01T09:30:00.000Z' },
-        'TransientProviderError: HTTP 502',
-        new Date('2024-05-01T10:16:00.000Z'),
-        AT,
-      ),
-  };
-  const make = build[detailType];
-  if (!make) throw new Error(`no example for ${detailType}`);
-  return { ...make().detail };
+  return exampleDetail(detailType);
 }
 
 describe('trackMessageEntry', () => {

@@ -13,84 +13,14 @@ import {
   replaceCatalogSection,
   SCHEMAS_DIR,
 } from '../../../shared/catalog/catalog-doc.ts';
-import {
-  DETAIL_TYPES,
-  type DetailType,
-  EVENT_SOURCE,
-  type RecipientEventDetail,
-} from '../../../shared/catalog/events.ts';
+import { DETAIL_TYPES, type DetailType, EVENT_SOURCE } from '../../../shared/catalog/events.ts';
 import { exportSchemas, main } from '../../../shared/catalog/export-schemas.ts';
 import {
-  messageNotFound,
-  messagePollFailing,
-  statusSnapshot,
-  trackingCompleted,
-  trackingExpired,
-  trackingStarted,
-} from '../../../shared/lifecycle/message-events.ts';
+  RECIPIENT_DETAIL as DETAIL,
+  exampleDetail as example,
+} from '../../support/catalog-examples.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-const DETAIL: RecipientEventDetail = {
-  eventId: '0b6a2f9c-51f4-8d2e-9a43-6f0e1c2d3b4a',
-  messageId: 'msg-1',
-  email: 'ann@example.com',
-  token: 'tok-1',
-  status: 'Delivered',
-  previousStatus: 'Waiting',
-  cost: 1,
-  stopMail: false,
-  statusAt: '2024-05-01T09:59:00.000Z',
-  observedAt: '2024-05-01T10:00:00.000Z',
-  sequence: 2,
-  metadata: { campaign: 'spring' },
-};
-
-const MESSAGE = {
-  messageId: 'msg-1',
-  metadata: { campaign: 'spring' },
-  trackedAt: '2024-05-01T09:00:00.000Z',
-  nextPollAt: '2024-05-01T09:00:00.000Z',
-  lastPolledAt: null,
-  active: true,
-  state: 'active' as const,
-  sendAt: null,
-  expectedSendAt: '2024-05-01T09:00:00.000Z',
-  sendReason: 'now' as const,
-  endedAt: null,
-};
-const STATE = {
-  email: 'ann@example.com',
-  token: 'tok-1',
-  status: 'Waiting',
-  stopMail: false,
-  cost: 1,
-  statusAt: '2024-05-01T09:59:00.000Z',
-  sequence: 1,
-  lastEventId: 'e',
-};
-const AT = new Date('2024-05-01T10:00:00.000Z');
-
-/** A valid detail of each detail-type. */
-function example(detailType: DetailType): Record<string, unknown> {
-  const message = {
-    MessageTrackingStarted: () => trackingStarted(MESSAGE),
-    MessageTrackingCompleted: () => trackingCompleted(MESSAGE, [STATE], AT),
-    MessageTrackingExpired: () => trackingExpired(MESSAGE, [STATE], [STATE], AT),
-    MessageNotFound: () => messageNotFound(MESSAGE, AT),
-    MessagePollFailing: () =>
-      messagePollFailing(
-        MESSAGE,
-        { kind: 'transient', count: 5, since: '2024-05-01T09:30:00.000Z' },
-        'TransientProviderError: HTTP 502',
-        new Date('2024-05-01T10:16:00.000Z'),
-        AT,
-      ),
-    MessageStatusSnapshot: () => statusSnapshot(MESSAGE, [STATE], AT)[0],
-  } as Record<string, (() => { detail: object } | undefined) | undefined>;
-  const build = message[detailType];
-  return build ? { ...build()?.detail } : { ...DETAIL };
-}
 
 /** The detail's own time field: statusAt on recipient events, observedAt otherwise. */
 const timeField = (detailType: DetailType) =>
