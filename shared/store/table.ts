@@ -26,6 +26,14 @@ export interface KeyAttribute {
 export const PARTITION_KEY: KeyAttribute = { name: 'pk', type: 'S' };
 export const SORT_KEY: KeyAttribute = { name: 'sk', type: 'S' };
 
+/** A global secondary index: its keys, and the whole item projected (no second read). */
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly projection: 'ALL';
+}
+
 /**
  * Sparse GSI of the messages to poll: only active messages carry `duePk`
  * (always `DUE`) and `dueAt` (= nextPollAt, ISO 8601, so it sorts by time).
@@ -36,12 +44,7 @@ export const DUE_INDEX = {
   sortKey: { name: 'dueAt', type: 'S' },
   /** The whole message is read from the index: no second read per due message. */
   projection: 'ALL',
-} as const satisfies {
-  name: string;
-  partitionKey: KeyAttribute;
-  sortKey: KeyAttribute;
-  projection: 'ALL';
-};
+} as const satisfies IndexSpec;
 
 /**
  * Sparse GSI of one person's audit records across messages: only audit records
@@ -55,12 +58,7 @@ export const RECIPIENT_INDEX = {
   sortKey: { name: 'observedAt', type: 'S' },
   /** History reads whole records from the index: no second read per record. */
   projection: 'ALL',
-} as const satisfies {
-  name: string;
-  partitionKey: KeyAttribute;
-  sortKey: KeyAttribute;
-  projection: 'ALL';
-};
+} as const satisfies IndexSpec;
 
 /** Every global secondary index of the table, for `createTable` and the stack. */
 export const INDEXES = [DUE_INDEX, RECIPIENT_INDEX] as const;
